@@ -1,0 +1,321 @@
+//! `SensorsAnalytics`: the public methods of SPEC.md §1. Each builds one record into a
+//! per-thread buffer and hands it to the consumer.
+
+use std::cell::Cell;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use crate::consumer::Consumer;
+use crate::error::{Error, Result};
+use crate::record::{self, CallSite, Context, EventRecord, RecordType};
+use crate::validate;
+use crate::value::{Identity, Properties, Value};
+
+/// The SDK's version, written as `$lib_version`.
+pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// How a client is set up: the constructor arguments of the reference, plus the `$lib` name a
+/// binding writes for its language.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub project_name: Option<String>,
+    pub enable_time_free: bool,
+    /// `$lib`: "python", "Node", "C", "Swift", "Kotlin"; "Rust" for Rust callers.
+    pub lib_name: String,
+    pub lib_version: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            project_name: None,
+            enable_time_free: false,
+            lib_name: "Rust".to_owned(),
+            lib_version: SDK_VERSION.to_owned(),
+        }
+    }
+}
+
+/// A Sensors Analytics client. `Send + Sync`: share it (in an `Arc`) across threads.
+pub struct Client {
+    consumer: Arc<dyn Consumer>,
+    config: Config,
+    /// Swapped whole on register/clear so that tracking threads read it without a lock.
+    super_properties: ArcSwap<Properties<'static>>,
+}
+
+/// Profile operations that take a property map; `Delete` takes none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileOp {
+    Set,
+    SetOnce,
+    Increment,
+    Append,
+    Unset,
+    Delete,
+}
+
+impl ProfileOp {
+    fn record_type(self) -> RecordType {
+        match self {
+            ProfileOp::Set => RecordType::ProfileSet,
+            ProfileOp::SetOnce => RecordType::ProfileSetOnce,
+            ProfileOp::Increment => RecordType::ProfileIncrement,
+            ProfileOp::Append => RecordType::ProfileAppend,
+            ProfileOp::Unset => RecordType::ProfileUnset,
+            ProfileOp::Delete => RecordType::ProfileDelete,
+        }
+    }
+
+    /// The type checks the reference makes before anything else.
+    fn check_values(self, props: Option<&Properties<'_>>) -> Result<()> {
+        match (self, props) {
+            (ProfileOp::Increment, Some(p)) => validate::check_increment(p),
+            (ProfileOp::Append, Some(p)) => validate::check_append(p),
+            _ => Ok(()),
+        }
+    }
+}
+
+thread_local! {
+    /// The line being built; taken out while in use, so a consumer that calls back into the
+    /// client (a user consumer tracking from `send`) gets a fresh one instead of a panic.
+    static LINE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+impl Client {
+    pub fn new(consumer: Arc<dyn Consumer>, config: Config) -> Self {
+        let client = Client { consumer, config, super_properties: ArcSwap::from_pointee(Properties::new()) };
+        client.clear_super_properties();
+        client
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn consumer(&self) -> &Arc<dyn Consumer> {
+        &self.consumer
+    }
+
+    /// The current super properties (starting with `$lib` and `$lib_version`).
+    pub fn super_properties(&self) -> Arc<Properties<'static>> {
+        self.super_properties.load_full()
+    }
+
+    /// Merges `props` into the super properties (`dict.update`). Not validated here: as in the
+    /// reference, a bad super property fails every later event.
+    pub fn register_super_properties(&self, props: &Properties<'_>) {
+        self.super_properties.rcu(|current| {
+            let mut next = Properties::clone(current);
+            next.update(&props.clone().into_owned());
+            next
+        });
+    }
+
+    /// Resets the super properties to `$lib` and `$lib_version`.
+    pub fn clear_super_properties(&self) {
+        let mut p = Properties::with_capacity(2);
+        p.insert("$lib", Value::str(self.config.lib_name.clone()));
+        p.insert("$lib_version", Value::str(self.config.lib_version.clone()));
+        self.super_properties.store(Arc::new(p));
+    }
+
+    fn emit(
+        &self,
+        site: Option<&CallSite<'_>>,
+        build: impl FnOnce(&mut Vec<u8>, &Context<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let sup = self.super_properties.load();
+        let ctx = Context {
+            lib_name: &self.config.lib_name,
+            lib_version: &self.config.lib_version,
+            project_name: self.config.project_name.as_deref(),
+            enable_time_free: self.config.enable_time_free,
+            super_properties: &sup,
+            site,
+        };
+        let mut line = LINE.with(Cell::take);
+        line.clear();
+        let result = build(&mut line, &ctx).and_then(|()| {
+            // Every byte came from a &str or ASCII, so this never fails; no unsafe needed.
+            let text = std::str::from_utf8(&line).map_err(|e| Error::IllegalData(e.to_string()))?;
+            self.consumer.send(text)
+        });
+        LINE.with(|cell| cell.set(line));
+        result
+    }
+
+    fn event(&self, site: Option<&CallSite<'_>>, r: EventRecord<'_, '_>) -> Result<()> {
+        self.emit(site, |out, ctx| record::write_event(out, ctx, &r))
+    }
+
+    /// `track(distinct_id, event_name, properties=None, is_login_id=False)`
+    pub fn track(
+        &self,
+        site: Option<&CallSite<'_>>,
+        distinct_id: &str,
+        event_name: &str,
+        properties: Option<&Properties<'_>>,
+        is_login_id: bool,
+    ) -> Result<()> {
+        self.event(site, EventRecord {
+            kind: RecordType::Track,
+            event: Some(event_name),
+            distinct_id,
+            original_id: None,
+            properties,
+            merge_super: true,
+            is_login_id,
+            identities: &[],
+        })
+    }
+
+    /// `track_signup(distinct_id, original_id, properties=None)`: the `$SignUp` event.
+    pub fn track_signup(
+        &self,
+        site: Option<&CallSite<'_>>,
+        distinct_id: &str,
+        original_id: &str,
+        properties: Option<&Properties<'_>>,
+    ) -> Result<()> {
+        validate::check_id("original_id", original_id)?;
+        self.event(site, EventRecord {
+            kind: RecordType::TrackSignup,
+            event: Some("$SignUp"),
+            distinct_id,
+            original_id: Some(original_id),
+            properties,
+            merge_super: true,
+            is_login_id: false,
+            identities: &[],
+        })
+    }
+
+    /// `profile_set`, `profile_set_once`, `profile_increment`, `profile_append`,
+    /// `profile_unset` (with `{key: true}`, see [`Properties::from_keys`]) and `profile_delete`
+    /// (its properties are ignored).
+    pub fn profile(
+        &self,
+        site: Option<&CallSite<'_>>,
+        op: ProfileOp,
+        distinct_id: &str,
+        profiles: Option<&Properties<'_>>,
+        is_login_id: bool,
+    ) -> Result<()> {
+        let profiles = if op == ProfileOp::Delete { None } else { profiles };
+        op.check_values(profiles)?;
+        self.event(site, EventRecord {
+            kind: op.record_type(),
+            event: None,
+            distinct_id,
+            original_id: None,
+            properties: profiles,
+            merge_super: false,
+            is_login_id,
+            identities: &[],
+        })
+    }
+
+    pub fn profile_set(&self, site: Option<&CallSite<'_>>, distinct_id: &str, profiles: &Properties<'_>, is_login_id: bool) -> Result<()> {
+        self.profile(site, ProfileOp::Set, distinct_id, Some(profiles), is_login_id)
+    }
+
+    pub fn profile_delete(&self, site: Option<&CallSite<'_>>, distinct_id: &str, is_login_id: bool) -> Result<()> {
+        self.profile(site, ProfileOp::Delete, distinct_id, None, is_login_id)
+    }
+
+    /// `item_set(item_type, item_id, properties=None)`
+    pub fn item_set(&self, site: Option<&CallSite<'_>>, item_type: &str, item_id: &str, properties: Option<&Properties<'_>>) -> Result<()> {
+        self.emit(site, |out, ctx| record::write_item(out, ctx, RecordType::ItemSet, item_type, item_id, properties))
+    }
+
+    /// `item_delete(item_type, item_id, properties=None)`
+    pub fn item_delete(&self, site: Option<&CallSite<'_>>, item_type: &str, item_id: &str, properties: Option<&Properties<'_>>) -> Result<()> {
+        self.emit(site, |out, ctx| record::write_item(out, ctx, RecordType::ItemDelete, item_type, item_id, properties))
+    }
+
+    /// ID-Mapping 3.0 distinct_id: the login id if present, else `key+value` of the first.
+    fn identity_distinct_id(identities: &[Identity<'_>]) -> String {
+        match identities.iter().find(|i| i.key == Identity::LOGIN_ID) {
+            Some(login) => login.value.to_string(),
+            None => identities.first().map(|i| format!("{}+{}", i.key, i.value)).unwrap_or_default(),
+        }
+    }
+
+    fn identity_event(
+        &self,
+        site: Option<&CallSite<'_>>,
+        kind: RecordType,
+        event: Option<&str>,
+        properties: Option<&Properties<'_>>,
+        merge_super: bool,
+        identities: &[Identity<'_>],
+    ) -> Result<()> {
+        let distinct_id = Self::identity_distinct_id(identities);
+        self.event(site, EventRecord {
+            kind,
+            event,
+            distinct_id: &distinct_id,
+            original_id: None,
+            properties,
+            merge_super,
+            is_login_id: false,
+            identities,
+        })
+    }
+
+    /// `bind(first_identity, second_identity, *other_identities)`: at least two identities.
+    pub fn bind(&self, site: Option<&CallSite<'_>>, identities: &[Identity<'_>]) -> Result<()> {
+        validate::check_identities(identities, 2)?;
+        self.identity_event(site, RecordType::TrackIdBind, Some("$BindID"), None, true, identities)
+    }
+
+    /// `unbind(identity)`
+    pub fn unbind(&self, site: Option<&CallSite<'_>>, identity: &Identity<'_>) -> Result<()> {
+        let identities = std::slice::from_ref(identity);
+        validate::check_identities(identities, 1)?;
+        self.identity_event(site, RecordType::TrackIdUnbind, Some("$UnbindID"), None, true, identities)
+    }
+
+    /// `track_by_id(event_name, properties, *identities)`
+    pub fn track_by_id(
+        &self,
+        site: Option<&CallSite<'_>>,
+        event_name: &str,
+        properties: Option<&Properties<'_>>,
+        identities: &[Identity<'_>],
+    ) -> Result<()> {
+        validate::check_identities(identities, 1)?;
+        self.identity_event(site, RecordType::Track, Some(event_name), properties, true, identities)
+    }
+
+    /// `profile_set_by_id`, `profile_set_once_by_id`, `profile_increment_by_id`,
+    /// `profile_append_by_id`, `profile_unset_by_id` (`{key: true}`) and `profile_delete_by_id`.
+    pub fn profile_by_id(
+        &self,
+        site: Option<&CallSite<'_>>,
+        op: ProfileOp,
+        properties: Option<&Properties<'_>>,
+        identities: &[Identity<'_>],
+    ) -> Result<()> {
+        let properties = if op == ProfileOp::Delete { None } else { properties };
+        op.check_values(properties)?;
+        if op != ProfileOp::Delete && properties.map_or(true, Properties::is_empty) {
+            return Err(Error::IllegalData(validate::MSG_PROPERTIES_EMPTY_BY_ID.to_owned()));
+        }
+        validate::check_identities(identities, 1)?;
+        self.identity_event(site, op.record_type(), None, properties, false, identities)
+    }
+
+    /// Sends what the consumer buffers.
+    pub fn flush(&self) -> Result<()> {
+        self.consumer.flush()
+    }
+
+    /// Flushes and releases the consumer.
+    pub fn close(&self) -> Result<()> {
+        self.consumer.close()
+    }
+}

@@ -1,0 +1,40 @@
+//! Where records go. A consumer gets each record as one JSON line (no trailing newline).
+//! Anything implementing [`Consumer`] works in place of ours, as in the reference SDK, where
+//! a consumer is any object with `send`, `flush` and `close`.
+
+use crate::error::Result;
+
+mod concurrent_logging;
+mod console;
+mod logging;
+
+pub use concurrent_logging::ConcurrentLoggingConsumer;
+pub use console::ConsoleConsumer;
+pub use logging::{LoggingConsumer, When};
+
+pub trait Consumer: Send + Sync {
+    /// Takes one record. File and batch consumers buffer it; it must not block for long.
+    fn send(&self, record: &str) -> Result<()>;
+
+    /// Writes or sends what is buffered.
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Flushes and releases resources; later sends may fail.
+    fn close(&self) -> Result<()> {
+        self.flush()
+    }
+}
+
+impl<C: Consumer + ?Sized> Consumer for std::sync::Arc<C> {
+    fn send(&self, record: &str) -> Result<()> {
+        (**self).send(record)
+    }
+    fn flush(&self) -> Result<()> {
+        (**self).flush()
+    }
+    fn close(&self) -> Result<()> {
+        (**self).close()
+    }
+}

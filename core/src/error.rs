@@ -1,0 +1,71 @@
+//! One error type for the whole SDK. Bindings map each kind to their language's exception
+//! (Python: SensorsAnalyticsIllegalDataException, ...), so the kind is part of the contract.
+
+use std::fmt;
+
+/// The four failure kinds of SPEC.md §1; `message` carries the reference SDK's text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Bad input from the caller (names, ids, values, identities).
+    #[error("{0}")]
+    IllegalData(String),
+    /// A send failed, or the async queue was full.
+    #[error("{0}")]
+    Network(String),
+    /// ConcurrentLoggingConsumer could not lock or write its file.
+    #[error("{0}")]
+    FileLock(String),
+    /// DebugConsumer got a status >= 300 (not a subclass of SensorsAnalyticsException in Python).
+    #[error("{0}")]
+    Debug(String),
+}
+
+/// The kind of an [`Error`] without its message: what bindings switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    IllegalData,
+    Network,
+    FileLock,
+    Debug,
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::IllegalData(_) => ErrorKind::IllegalData,
+            Error::Network(_) => ErrorKind::Network,
+            Error::FileLock(_) => ErrorKind::FileLock,
+            Error::Debug(_) => ErrorKind::Debug,
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Error::IllegalData(m) | Error::Network(m) | Error::FileLock(m) | Error::Debug(m) => m,
+        }
+    }
+
+    pub(crate) fn illegal(message: impl Into<String>) -> Self {
+        Error::IllegalData(message.into())
+    }
+}
+
+impl ErrorKind {
+    /// The name used in the shared test vectors (`"IllegalData"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::IllegalData => "IllegalData",
+            ErrorKind::Network => "Network",
+            ErrorKind::FileLock => "FileLock",
+            ErrorKind::Debug => "Debug",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

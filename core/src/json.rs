@@ -1,0 +1,182 @@
+//! Writing JSON straight into a byte buffer: the hot path. No intermediate `serde_json::Value`
+//! (building one costs more than the whole per-record budget); serde_json is used only where it
+//! is the reference implementation of a format detail (shortest round-trip floats).
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+
+use crate::value::{Invalid, Value};
+
+/// Which bytes need escaping in a JSON string, and how: 0 = copy, b'u' = \u00XX, else the
+/// character after the backslash.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// Writes `s` as a JSON string. Non-ASCII stays raw UTF-8 (the files are UTF-8).
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    push_escaped(out, s);
+    out.push(b'"');
+}
+
+/// The inside of a JSON string, without quotes: for values written in pieces.
+pub fn push_escaped(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc = ESCAPE[b as usize];
+        if esc == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        if esc == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
+        } else {
+            out.extend_from_slice(&[b'\\', esc]);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+pub fn write_i64(out: &mut Vec<u8>, v: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// A finite float (validation refuses the others) in serde_json's shortest round-trip form.
+pub fn write_f64(out: &mut Vec<u8>, v: f64) {
+    debug_assert!(v.is_finite());
+    // serde_json writes a finite f64 into a Vec without error.
+    let _ = serde_json::to_writer(&mut *out, &v);
+}
+
+fn push_2(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&[b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8]);
+}
+
+fn write_date_fields(out: &mut Vec<u8>, d: &NaiveDate) {
+    let year = d.year();
+    if (0..=9999).contains(&year) {
+        let y = year as u32;
+        push_2(out, y / 100);
+        push_2(out, y % 100);
+    } else {
+        write_i64(out, year.into());
+    }
+    out.push(b'-');
+    push_2(out, d.month());
+    out.push(b'-');
+    push_2(out, d.day());
+}
+
+/// `"yyyy-MM-dd"`.
+pub fn write_date(out: &mut Vec<u8>, d: &NaiveDate) {
+    out.push(b'"');
+    write_date_fields(out, d);
+    out.push(b'"');
+}
+
+/// `"yyyy-MM-dd HH:mm:ss.SSS"` of the wall clock, milliseconds zero-padded (**ours**).
+pub fn write_datetime(out: &mut Vec<u8>, dt: &NaiveDateTime) {
+    out.push(b'"');
+    write_date_fields(out, &dt.date());
+    out.push(b' ');
+    push_2(out, dt.hour());
+    out.push(b':');
+    push_2(out, dt.minute());
+    out.push(b':');
+    push_2(out, dt.second());
+    out.push(b'.');
+    // A leap second shows as nanosecond >= 1e9; keep it within three digits.
+    let ms = (dt.nanosecond() / 1_000_000).min(999);
+    out.push(b'0' + (ms / 100) as u8);
+    push_2(out, ms % 100);
+    out.push(b'"');
+}
+
+/// Writes a validated value. `Invalid` never reaches here (validation refuses it first); it is
+/// written as null rather than panicking should a caller skip validation.
+pub fn write_value(out: &mut Vec<u8>, v: &Value<'_>) {
+    match v {
+        Value::Null | Value::Invalid(Invalid::Type(_) | Invalid::ListElement(_) | Invalid::KeyNotStr) => {
+            out.extend_from_slice(b"null")
+        }
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Int(i) => write_i64(out, *i),
+        Value::Float(f) if f.is_finite() => write_f64(out, *f),
+        Value::Float(_) => out.extend_from_slice(b"null"),
+        Value::Str(s) => write_str(out, s),
+        Value::DateTime(d) => write_datetime(out, &d.wall),
+        Value::Date(d) => write_date(out, d),
+        Value::List(items) => {
+            out.push(b'[');
+            for (i, s) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(out, s);
+            }
+            out.push(b']');
+        }
+    }
+}
+
+/// `,"key":` (or `"key":` for the first member): keys are written after they are validated.
+pub fn write_key(out: &mut Vec<u8>, first: &mut bool, key: &str) {
+    if !*first {
+        out.push(b',');
+    }
+    *first = false;
+    write_str(out, key);
+    out.push(b':');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &Value<'_>) -> String {
+        let mut out = Vec::new();
+        write_value(&mut out, v);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_escape_like_json() {
+        let text = "a\"b\\c\n\u{1}中😀\u{7f}";
+        let ours = s(&Value::str(text));
+        let back: String = serde_json::from_str(&ours).unwrap();
+        assert_eq!(back, text);
+        assert_eq!(ours, "\"a\\\"b\\\\c\\n\\u0001中😀\u{7f}\"");
+    }
+
+    #[test]
+    fn datetimes_pad_milliseconds() {
+        let dt = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap().and_hms_milli_opt(23, 59, 58, 7).unwrap();
+        assert_eq!(s(&Value::DateTime(crate::value::DateTime::naive(dt))), "\"2024-02-29 23:59:58.007\"");
+        assert_eq!(s(&Value::Date(NaiveDate::from_ymd_opt(23, 1, 9).unwrap())), "\"0023-01-09\"");
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(s(&Value::Float(12.5)), "12.5");
+        assert_eq!(s(&Value::Float(1.0)), "1.0");
+        assert_eq!(s(&Value::Int(i64::MIN)), "-9223372036854775808");
+    }
+}

@@ -1,0 +1,33 @@
+//! Sensors Analytics (神策分析) server-side SDK: the core every language binding shares.
+//!
+//! The public API follows the official Python SDK (`SensorsAnalyticsSDK` 1.11.0): a
+//! [`Client`] builds records (SPEC.md §2), validates them (§3) and hands each, as one JSON
+//! line, to a [`Consumer`].
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use sensorsanalytics::{call_site, Client, Config, LoggingConsumer, Properties, Value};
+//!
+//! let consumer = Arc::new(LoggingConsumer::new("./sa.log", 0, "midnight").unwrap());
+//! let sa = Client::new(consumer, Config::default());
+//! let mut props = Properties::new();
+//! props.insert("price", Value::Float(12.5));
+//! sa.track(Some(&call_site!()), "user-1", "ViewProduct", Some(&props), true).unwrap();
+//! sa.close().unwrap();
+//! ```
+
+pub mod client;
+pub mod consumer;
+pub mod error;
+pub mod fork;
+pub mod json;
+pub mod record;
+pub mod validate;
+pub mod value;
+
+pub use chrono;
+pub use client::{Client, Config, ProfileOp, SDK_VERSION};
+pub use consumer::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer, When};
+pub use error::{Error, ErrorKind, Result};
+pub use record::{CallSite, RecordType};
+pub use value::{DateTime, Identity, Invalid, Properties, Value};

@@ -1,0 +1,379 @@
+//! Building one record, straight into a byte line, in the key order of the reference SDK.
+//!
+//! Events and profiles: type, time, distinct_id, properties, lib, [identities], [project],
+//! [event], [original_id], [time_free], [token], [project], _track_id. "project" sits early when
+//! the client has a project_name (a `$project` property overrides its value in place) and late
+//! when only `$project` sets it: the reference builds a Python dict and that is where its key lands.
+//! Items: type, time, lib, item_type, item_id, [project], properties.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::error::{Error, Result};
+use crate::json::{push_escaped, write_i64, write_key, write_str, write_value};
+use crate::validate::{self, time_error};
+use crate::value::{Identity, Properties, Value};
+
+/// The `type` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordType {
+    Track,
+    TrackSignup,
+    TrackIdBind,
+    TrackIdUnbind,
+    ProfileSet,
+    ProfileSetOnce,
+    ProfileIncrement,
+    ProfileAppend,
+    ProfileUnset,
+    ProfileDelete,
+    ItemSet,
+    ItemDelete,
+}
+
+impl RecordType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::Track => "track",
+            RecordType::TrackSignup => "track_signup",
+            RecordType::TrackIdBind => "track_id_bind",
+            RecordType::TrackIdUnbind => "track_id_unbind",
+            RecordType::ProfileSet => "profile_set",
+            RecordType::ProfileSetOnce => "profile_set_once",
+            RecordType::ProfileIncrement => "profile_increment",
+            RecordType::ProfileAppend => "profile_append",
+            RecordType::ProfileUnset => "profile_unset",
+            RecordType::ProfileDelete => "profile_delete",
+            RecordType::ItemSet => "item_set",
+            RecordType::ItemDelete => "item_delete",
+        }
+    }
+}
+
+/// Where the user called the SDK: `$lib_detail` is `class##function##file##line`.
+/// Bindings fill it from their runtime; Rust callers use [`call_site!`](crate::call_site).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallSite<'a> {
+    pub class: &'a str,
+    pub function: &'a str,
+    pub file: &'a str,
+    pub line: u32,
+}
+
+/// The call site of the macro's caller, for Rust users of the client.
+#[macro_export]
+macro_rules! call_site {
+    () => {
+        $crate::CallSite { class: "", function: module_path!(), file: file!(), line: line!() }
+    };
+}
+
+/// What every record of one client shares.
+pub(crate) struct Context<'c> {
+    pub lib_name: &'c str,
+    pub lib_version: &'c str,
+    pub project_name: Option<&'c str>,
+    pub enable_time_free: bool,
+    pub super_properties: &'c Properties<'static>,
+    pub site: Option<&'c CallSite<'c>>,
+}
+
+/// One event or profile record.
+pub(crate) struct EventRecord<'r, 'v> {
+    pub kind: RecordType,
+    pub event: Option<&'r str>,
+    pub distinct_id: &'r str,
+    pub original_id: Option<&'r str>,
+    pub properties: Option<&'r Properties<'v>>,
+    /// Events carry the super properties; profiles do not.
+    pub merge_super: bool,
+    pub is_login_id: bool,
+    pub identities: &'r [Identity<'v>],
+}
+
+const TIME: &str = "$time";
+const TOKEN: &str = "$token";
+const PROJECT: &str = "$project";
+const IS_LOGIN_ID: &str = "$is_login_id";
+
+fn now_millis() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// `$time` to epoch milliseconds by the reference's rule: 10 digits are seconds, 11 to 13 are
+/// milliseconds, anything else is refused. A falsy value means "now", as `t or now()` does.
+pub(crate) fn event_time(value: Option<&Value<'_>>) -> Result<i64> {
+    let Some(value) = value.filter(|v| !v.is_falsy()) else { return Ok(now_millis()) };
+    let ts = match value {
+        Value::Int(i) => *i,
+        Value::Float(f) if f.is_finite() && f.abs() < 1e18 => f.trunc() as i64,
+        Value::Str(s) => parse_python_int(s).ok_or_else(time_error)?,
+        Value::DateTime(d) => d.epoch_millis().ok_or_else(time_error)?,
+        _ => return Err(time_error()),
+    };
+    // Python counts the digits of str(ts), a minus sign included.
+    match itoa::Buffer::new().format(ts).len() {
+        10 => Ok(ts * 1000),
+        11..=13 => Ok(ts),
+        _ => Err(time_error()),
+    }
+}
+
+/// What Python's `int(str)` accepts, in the range a timestamp can have.
+fn parse_python_int(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let (neg, digits) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 18 {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    Some(if neg { -n } else { n })
+}
+
+/// A `$time`/`$token`/`$project` property: the call's own, else a super property's.
+fn lifted<'p, 'v>(
+    key: &str,
+    call: Option<&'p Properties<'v>>,
+    sup: Option<&'p Properties<'static>>,
+) -> Option<&'p Value<'v>> {
+    call.and_then(|p| p.get(key)).or_else(|| sup.and_then(|p| p.get(key)))
+}
+
+fn is_lifted(key: &str) -> bool {
+    key == TIME || key == TOKEN || key == PROJECT
+}
+
+/// A project value: a valid name, or (not a string) the same message with its JSON text.
+fn check_project_value(v: &Value<'_>) -> Result<()> {
+    match v {
+        Value::Str(s) => validate::check_project(s),
+        other => {
+            let mut text = Vec::new();
+            write_value(&mut text, other);
+            Err(Error::IllegalData(format!(
+                "project name must be a valid variable name. [project={}]",
+                String::from_utf8_lossy(&text)
+            )))
+        }
+    }
+}
+
+fn write_lib(out: &mut Vec<u8>, ctx: &Context<'_>) {
+    out.extend_from_slice(b"{\"$lib\":");
+    write_str(out, ctx.lib_name);
+    out.extend_from_slice(b",\"$lib_version\":");
+    write_str(out, ctx.lib_version);
+    out.extend_from_slice(b",\"$lib_method\":\"code\"");
+    if let Some(v) = ctx.super_properties.get("$app_version") {
+        out.extend_from_slice(b",\"$app_version\":");
+        write_value(out, v);
+    }
+    if let Some(site) = ctx.site {
+        out.extend_from_slice(b",\"$lib_detail\":\"");
+        push_escaped(out, site.class);
+        out.extend_from_slice(b"##");
+        push_escaped(out, site.function);
+        out.extend_from_slice(b"##");
+        push_escaped(out, site.file);
+        out.extend_from_slice(b"##");
+        write_i64(out, site.line.into());
+        out.push(b'"');
+    }
+    out.push(b'}');
+}
+
+/// Validates one property and writes it; `$is_login_id` is forced to true when asked.
+fn write_property(
+    out: &mut Vec<u8>,
+    first: &mut bool,
+    key: &str,
+    value: &Value<'_>,
+    force_login: bool,
+) -> Result<()> {
+    validate::check_property(key, value)?;
+    write_key(out, first, key);
+    if force_login && key == IS_LOGIN_ID {
+        out.extend_from_slice(b"true");
+    } else {
+        write_value(out, value);
+    }
+    Ok(())
+}
+
+/// The properties object of an event or profile: super properties (call values override them
+/// in place), then the call's new keys, without `$time`/`$token`/`$project`, then
+/// `$is_login_id` if asked for and not already there.
+fn write_event_properties(
+    out: &mut Vec<u8>,
+    call: Option<&Properties<'_>>,
+    sup: Option<&Properties<'static>>,
+    is_login_id: bool,
+) -> Result<()> {
+    out.push(b'{');
+    let mut first = true;
+    let mut login_written = false;
+    if let Some(sup) = sup {
+        for (k, v) in sup.iter().filter(|(k, _)| !is_lifted(k)) {
+            let v = call.and_then(|c| c.get(k)).unwrap_or(v);
+            write_property(out, &mut first, k, v, is_login_id)?;
+            login_written |= k == IS_LOGIN_ID;
+        }
+    }
+    if let Some(call) = call {
+        for (k, v) in call.iter().filter(|(k, _)| !is_lifted(k)) {
+            if sup.is_some_and(|s| s.contains_key(k)) {
+                continue;
+            }
+            write_property(out, &mut first, k, v, is_login_id)?;
+            login_written |= k == IS_LOGIN_ID;
+        }
+    }
+    if is_login_id && !login_written {
+        write_key(out, &mut first, IS_LOGIN_ID);
+        out.extend_from_slice(b"true");
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+pub(crate) fn write_event(out: &mut Vec<u8>, ctx: &Context<'_>, r: &EventRecord<'_, '_>) -> Result<()> {
+    let sup = r.merge_super.then_some(ctx.super_properties);
+    let is_login_id =
+        r.is_login_id || r.identities.iter().any(|i| i.key == Identity::LOGIN_ID);
+
+    // The reference's order of checks: distinct_id, time, event name, project, properties.
+    validate::check_id("distinct_id", r.distinct_id)?;
+    let time = event_time(lifted(TIME, r.properties, sup))?;
+    if let Some(event) = r.event {
+        validate::check_event_name(event)?;
+    }
+    let project = lifted(PROJECT, r.properties, sup).filter(|v| !matches!(v, Value::Null));
+    if let Some(p) = project {
+        check_project_value(p)?;
+    } else if let Some(p) = ctx.project_name {
+        validate::check_project(p)?;
+    }
+    let token = lifted(TOKEN, r.properties, sup).filter(|v| !matches!(v, Value::Null));
+    if let Some(t) = token {
+        validate::check_value(TOKEN, t)?;
+    }
+
+    out.extend_from_slice(b"{\"type\":\"");
+    out.extend_from_slice(r.kind.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"time\":");
+    write_i64(out, time);
+    out.extend_from_slice(b",\"distinct_id\":");
+    write_str(out, r.distinct_id);
+    out.extend_from_slice(b",\"properties\":");
+    write_event_properties(out, r.properties, sup, is_login_id)?;
+    out.extend_from_slice(b",\"lib\":");
+    write_lib(out, ctx);
+    if !r.identities.is_empty() {
+        out.extend_from_slice(b",\"identities\":{");
+        let mut first = true;
+        for id in r.identities {
+            write_key(out, &mut first, &id.key);
+            write_str(out, &id.value);
+        }
+        out.push(b'}');
+    }
+    let write_project = |out: &mut Vec<u8>| {
+        out.extend_from_slice(b",\"project\":");
+        match project {
+            Some(v) => write_value(out, v),
+            None => write_str(out, ctx.project_name.unwrap_or_default()),
+        }
+    };
+    if ctx.project_name.is_some() {
+        write_project(out);
+    }
+    if let Some(event) = r.event {
+        out.extend_from_slice(b",\"event\":");
+        write_str(out, event);
+    }
+    if let Some(original_id) = r.original_id {
+        out.extend_from_slice(b",\"original_id\":");
+        write_str(out, original_id);
+    }
+    if ctx.enable_time_free {
+        out.extend_from_slice(b",\"time_free\":true");
+    }
+    if let Some(t) = token {
+        out.extend_from_slice(b",\"token\":");
+        write_value(out, t);
+    }
+    if ctx.project_name.is_none() && project.is_some() {
+        write_project(out);
+    }
+    // **ours**: lets the server drop a batch that a retry delivered twice.
+    out.extend_from_slice(b",\"_track_id\":");
+    write_i64(out, fastrand::i32(0..).into());
+    out.push(b'}');
+    Ok(())
+}
+
+pub(crate) fn write_item(
+    out: &mut Vec<u8>,
+    ctx: &Context<'_>,
+    kind: RecordType,
+    item_type: &str,
+    item_id: &str,
+    properties: Option<&Properties<'_>>,
+) -> Result<()> {
+    validate::check_item(item_type, item_id)?;
+    // Items keep `$time` as a property; a non-empty `$project` moves to the top level.
+    let project_prop = properties
+        .and_then(|p| p.get(PROJECT))
+        .filter(|v| !matches!(v, Value::Str(s) if s.is_empty()));
+    if let Some(p) = project_prop {
+        validate::check_value(PROJECT, p)?;
+    }
+
+    out.extend_from_slice(b"{\"type\":\"");
+    out.extend_from_slice(kind.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"time\":");
+    write_i64(out, now_millis());
+    out.extend_from_slice(b",\"lib\":");
+    write_lib(out, ctx);
+    out.extend_from_slice(b",\"item_type\":");
+    write_str(out, item_type);
+    out.extend_from_slice(b",\"item_id\":");
+    write_str(out, item_id);
+    if let Some(p) = project_prop {
+        out.extend_from_slice(b",\"project\":");
+        write_value(out, p);
+    } else if let Some(p) = ctx.project_name {
+        out.extend_from_slice(b",\"project\":");
+        write_str(out, p);
+    }
+    out.extend_from_slice(b",\"properties\":{");
+    let mut first = true;
+    for (k, v) in properties.into_iter().flat_map(|p| p.iter()) {
+        if k == PROJECT && project_prop.is_some() {
+            continue;
+        }
+        write_property(out, &mut first, k, v, false)?;
+    }
+    out.extend_from_slice(b"}}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_digits() {
+        assert_eq!(event_time(Some(&Value::Int(1_700_000_000))).unwrap(), 1_700_000_000_000);
+        assert_eq!(event_time(Some(&Value::Int(1_700_000_000_123))).unwrap(), 1_700_000_000_123);
+        assert_eq!(event_time(Some(&Value::Int(17_000_000_001))).unwrap(), 17_000_000_001);
+        assert!(event_time(Some(&Value::Int(170_000_000))).is_err());
+        assert!(event_time(Some(&Value::Int(17_000_000_000_000))).is_err());
+        assert_eq!(event_time(Some(&Value::str(" 1700000000 "))).unwrap(), 1_700_000_000_000);
+        assert!(event_time(Some(&Value::str("abc"))).is_err());
+        assert!(event_time(Some(&Value::Int(0))).unwrap() > 1_600_000_000_000);
+    }
+}

@@ -1,0 +1,233 @@
+//! The validation rules of SPEC.md §3, with the reference SDK's error texts word for word.
+//! Bindings call the `msg_*` helpers for the checks only they can make (a key that is not a
+//! string, a non-dict argument) so every text lives here once.
+
+use std::fmt::Write as _;
+
+use crate::error::{Error, Result};
+use crate::value::{Identity, Invalid, Properties, Value};
+
+/// Names the platform keeps for itself; compared case-insensitively.
+const RESERVED: [&str; 15] = [
+    "distinct_id", "original_id", "time", "properties", "id", "first_id", "second_id", "users",
+    "events", "event", "event_id", "device_id", "user_id", "date", "datetime",
+];
+const RESERVED_PREFIXES: [&str; 2] = ["user_group", "user_tag"];
+
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_ID_CHARS: usize = 255;
+pub const MAX_KEY_CHARS: usize = 255;
+pub const MAX_STR_VALUE_CHARS: usize = 8191;
+
+/// `^[a-zA-Z_$][a-zA-Z\d_$]{0,99}$`, not reserved, not a reserved prefix (case-insensitive).
+pub fn is_valid_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let Some((&first, rest)) = bytes.split_first() else { return false };
+    if bytes.len() > MAX_NAME_CHARS
+        || !(first.is_ascii_alphabetic() || first == b'_' || first == b'$')
+        || !rest.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+    {
+        return false;
+    }
+    !RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r))
+        && !RESERVED_PREFIXES
+            .iter()
+            .any(|p| bytes.len() >= p.len() && bytes[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+}
+
+fn char_count(s: &str) -> usize {
+    // ASCII is the common case: its byte length is its char count.
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+pub fn check_key(key: &str) -> Result<()> {
+    if char_count(key) > MAX_KEY_CHARS {
+        return Err(Error::illegal(format!("the max length of property key is 256. [key={key}]")));
+    }
+    if !is_valid_name(key) {
+        return Err(Error::illegal(format!("property key must be a valid variable name. [key={key}]")));
+    }
+    Ok(())
+}
+
+/// One property: its key, then its value (the reference's order).
+pub fn check_property(key: &str, value: &Value<'_>) -> Result<()> {
+    if let Value::Invalid(Invalid::KeyNotStr) = value {
+        return Err(Error::illegal(msg_key_not_str(key)));
+    }
+    check_key(key)?;
+    check_value(key, value)
+}
+
+pub fn check_value(key: &str, value: &Value<'_>) -> Result<()> {
+    match value {
+        Value::Str(s) if char_count(s) > MAX_STR_VALUE_CHARS => {
+            Err(Error::illegal(format!("the max length of property key is 8192. [key={key}]")))
+        }
+        Value::Float(f) if !f.is_finite() => Err(Error::illegal(format!(
+            "property value must not be NaN or Infinity. [key={key}]"
+        ))),
+        Value::Invalid(Invalid::Type(type_name)) => Err(Error::illegal(msg_value_type(type_name))),
+        Value::Invalid(Invalid::ListElement(type_name)) => {
+            Err(Error::illegal(format!("[list] property's value must be a str. [value={type_name}]")))
+        }
+        Value::Invalid(Invalid::KeyNotStr) => Err(Error::illegal(msg_key_not_str(key))),
+        _ => Ok(()),
+    }
+}
+
+pub fn check_properties(props: &Properties<'_>) -> Result<()> {
+    props.iter().try_for_each(|(k, v)| check_property(k, v))
+}
+
+/// distinct_id and original_id: `field` is the name shown in the message.
+pub fn check_id(field: &str, id: &str) -> Result<()> {
+    if id.is_empty() {
+        return Err(Error::illegal(format!("property [{field}] must not be empty")));
+    }
+    if char_count(id) > MAX_ID_CHARS {
+        return Err(Error::illegal(format!("the max length of property [{field}] is {MAX_ID_CHARS}")));
+    }
+    Ok(())
+}
+
+pub fn check_event_name(name: &str) -> Result<()> {
+    if is_valid_name(name) {
+        Ok(())
+    } else {
+        Err(Error::illegal(format!("event name must be a valid variable name. [name={name}]")))
+    }
+}
+
+pub fn check_project(project: &str) -> Result<()> {
+    if is_valid_name(project) {
+        Ok(())
+    } else {
+        Err(Error::illegal(format!("project name must be a valid variable name. [project={project}]")))
+    }
+}
+
+pub fn check_item(item_type: &str, item_id: &str) -> Result<()> {
+    if !is_valid_name(item_type) {
+        return Err(Error::illegal(format!("item_type must be a valid variable name. [key={item_type}]")));
+    }
+    if item_id.is_empty() {
+        return Err(Error::illegal("item_id must not be empty"));
+    }
+    if char_count(item_id) > MAX_ID_CHARS {
+        return Err(Error::illegal("the max length of item_id is 255"));
+    }
+    Ok(())
+}
+
+/// profile_increment: every value an integer (a bool is not one: **ours**).
+pub fn check_increment(props: &Properties<'_>) -> Result<()> {
+    match props.iter().find(|(_, v)| !matches!(v, Value::Int(_))) {
+        Some((k, _)) => Err(Error::illegal(format!("property value must be Number. [key={k}]"))),
+        None => Ok(()),
+    }
+}
+
+/// profile_append: every value a list.
+pub fn check_append(props: &Properties<'_>) -> Result<()> {
+    match props
+        .iter()
+        .find(|(_, v)| !matches!(v, Value::List(_) | Value::Invalid(Invalid::ListElement(_))))
+    {
+        Some((k, _)) => Err(Error::illegal(format!("property value must be list. [key={k}]"))),
+        None => Ok(()),
+    }
+}
+
+/// `at_least` is 1 for unbind and the *_by_id calls, 2 for bind (**ours**: Python's signature
+/// enforces it with a TypeError).
+pub fn check_identities(identities: &[Identity<'_>], at_least: usize) -> Result<()> {
+    if identities.is_empty() {
+        return Err(Error::illegal("Identity (or list) can not be none or empty"));
+    }
+    if identities.len() < at_least {
+        return Err(Error::illegal("bind needs at least two identities"));
+    }
+    let mut duplicates: Vec<&str> = Vec::new();
+    for (i, id) in identities.iter().enumerate() {
+        check_key(&id.key)?;
+        if id.value.trim().is_empty() {
+            return Err(Error::illegal(format!("identity value is empty. [key={}]", id.key)));
+        }
+        if char_count(&id.value) > MAX_ID_CHARS {
+            return Err(Error::illegal(format!("the max length of property value is 256. [key={}]", id.key)));
+        }
+        if identities[..i].iter().any(|o| o.key == id.key) && !duplicates.contains(&id.key.as_ref()) {
+            duplicates.push(&id.key);
+        }
+    }
+    if duplicates.is_empty() {
+        return Ok(());
+    }
+    // The reference prints a Python set of the keys: {'a', 'b'}.
+    let mut set = String::from("{");
+    for (i, k) in duplicates.iter().enumerate() {
+        let _ = write!(set, "{}'{}'", if i == 0 { "" } else { ", " }, k);
+    }
+    set.push('}');
+    Err(Error::illegal(format!("Identity has duplicate key. [key={set}]")))
+}
+
+/// `$time`: the reference's "microseconds" (sic) text for every timestamp it refuses.
+pub(crate) fn time_error() -> Error {
+    Error::illegal("property [time] must be a timestamp in microseconds")
+}
+
+// Messages for checks that only a binding can make, kept here so the texts live once.
+
+pub fn msg_key_not_str(key_text: &str) -> String {
+    format!("property key must be a str. [key={key_text}]")
+}
+
+pub fn msg_value_type(type_name: &str) -> String {
+    format!("property value must be a str/int/float/datetime/date/list. [value={type_name}]")
+}
+
+pub fn msg_identity_value_not_str(key: &str) -> String {
+    format!("identity value must be a str. [key={key}]")
+}
+
+pub const MSG_IDENTITY_TYPE: &str = "Identity type must be SensorsAnalyticsIdentity";
+pub const MSG_PROFILES_NOT_DICT: &str = "profiles must be dict type.";
+pub const MSG_PROPERTIES_NOT_DICT: &str = "properties must be a dict type.";
+pub const MSG_PROPERTIES_TYPE_BY_ID: &str = "Properties type must be dict";
+pub const MSG_PROFILE_KEYS_NOT_LIST: &str = "profile_keys must be a list.";
+pub const MSG_PROPERTIES_EMPTY_BY_ID: &str = "Properties can not be None or Empty";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(is_valid_name("a"));
+        assert!(is_valid_name("$abc_1"));
+        assert!(is_valid_name(&"a".repeat(100)));
+        assert!(!is_valid_name(&"a".repeat(101)));
+        assert!(!is_valid_name(""));
+        assert!(!is_valid_name("1a"));
+        assert!(!is_valid_name("a-b"));
+        assert!(!is_valid_name("Distinct_ID"));
+        assert!(!is_valid_name("USER_GROUPx"));
+        assert!(!is_valid_name("user_tag"));
+        assert!(is_valid_name("user_ta"));
+        assert!(is_valid_name("times"));
+        assert!(!is_valid_name("名字"));
+    }
+
+    #[test]
+    fn duplicate_identity_keys_print_a_python_set() {
+        let ids = [Identity::new("a", "1"), Identity::new("b", "2"), Identity::new("a", "3"), Identity::new("b", "4")];
+        let err = check_identities(&ids, 1).unwrap_err();
+        assert_eq!(err.message(), "Identity has duplicate key. [key={'a', 'b'}]");
+    }
+}

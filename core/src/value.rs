@@ -1,0 +1,269 @@
+//! Property values and the ordered property map.
+//!
+//! Values borrow their strings (`Cow<'a, str>`) so a binding can hand the core its language's
+//! string buffers without copying them on the hot path; `into_owned` gives a `'static` copy
+//! for what the client keeps (super properties).
+
+use std::borrow::Cow;
+
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
+
+/// A property value: the types of SPEC.md §3.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Cow<'a, str>),
+    DateTime(DateTime),
+    Date(NaiveDate),
+    List(Vec<Cow<'a, str>>),
+    /// A value the binding could not convert. It is kept in place, not rejected at conversion,
+    /// so that validation reports errors in the reference's order (ids and names before values).
+    Invalid(Invalid<'a>),
+}
+
+/// Why a binding could not convert a value; validation turns it into the reference's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid<'a> {
+    /// An unsupported type, named as the caller's language names it (Python: `<class 'dict'>`).
+    Type(Cow<'a, str>),
+    /// A list holding a non-string element of this type.
+    ListElement(Cow<'a, str>),
+    /// The key itself was not a string; the entry's key holds its text.
+    KeyNotStr,
+}
+
+/// A datetime as the caller gave it: wall-clock fields (millisecond precision is what is
+/// written) and, for an aware value, its UTC offset. A naive value is local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime {
+    pub wall: NaiveDateTime,
+    pub offset: Option<FixedOffset>,
+}
+
+impl DateTime {
+    pub fn naive(wall: NaiveDateTime) -> Self {
+        DateTime { wall, offset: None }
+    }
+
+    pub fn aware(wall: NaiveDateTime, offset: FixedOffset) -> Self {
+        DateTime { wall, offset: Some(offset) }
+    }
+
+    /// Milliseconds since the epoch; a naive value is read as local time (as `time.mktime`).
+    /// `None` for a local time that does not exist (inside a DST gap).
+    pub fn epoch_millis(&self) -> Option<i64> {
+        match self.offset {
+            Some(offset) => offset
+                .from_local_datetime(&self.wall)
+                .single()
+                .map(|dt| dt.timestamp_millis()),
+            None => chrono::Local
+                .from_local_datetime(&self.wall)
+                .earliest()
+                .map(|dt| dt.timestamp_millis()),
+        }
+    }
+}
+
+impl<'a> Value<'a> {
+    pub fn str(s: impl Into<Cow<'a, str>>) -> Self {
+        Value::Str(s.into())
+    }
+
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Int(i) => Value::Int(i),
+            Value::Float(f) => Value::Float(f),
+            Value::Str(s) => Value::Str(Cow::Owned(s.into_owned())),
+            Value::DateTime(d) => Value::DateTime(d),
+            Value::Date(d) => Value::Date(d),
+            Value::List(l) => Value::List(l.into_iter().map(|s| Cow::Owned(s.into_owned())).collect()),
+            Value::Invalid(Invalid::Type(t)) => Value::Invalid(Invalid::Type(Cow::Owned(t.into_owned()))),
+            Value::Invalid(Invalid::ListElement(t)) => {
+                Value::Invalid(Invalid::ListElement(Cow::Owned(t.into_owned())))
+            }
+            Value::Invalid(Invalid::KeyNotStr) => Value::Invalid(Invalid::KeyNotStr),
+        }
+    }
+
+    /// Python truthiness, which the reference uses for `$time` (`t or now`).
+    pub(crate) fn is_falsy(&self) -> bool {
+        match self {
+            Value::Null => true,
+            Value::Bool(b) => !b,
+            Value::Int(i) => *i == 0,
+            Value::Float(f) => *f == 0.0,
+            Value::Str(s) => s.is_empty(),
+            Value::List(l) => l.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+impl From<bool> for Value<'_> {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+impl From<i64> for Value<'_> {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<i32> for Value<'_> {
+    fn from(v: i32) -> Self {
+        Value::Int(v.into())
+    }
+}
+impl From<f64> for Value<'_> {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(v: &'a str) -> Self {
+        Value::Str(Cow::Borrowed(v))
+    }
+}
+impl From<String> for Value<'_> {
+    fn from(v: String) -> Self {
+        Value::Str(Cow::Owned(v))
+    }
+}
+impl From<NaiveDate> for Value<'_> {
+    fn from(v: NaiveDate) -> Self {
+        Value::Date(v)
+    }
+}
+impl From<DateTime> for Value<'_> {
+    fn from(v: DateTime) -> Self {
+        Value::DateTime(v)
+    }
+}
+impl<'a> From<Vec<&'a str>> for Value<'a> {
+    fn from(v: Vec<&'a str>) -> Self {
+        Value::List(v.into_iter().map(Cow::Borrowed).collect())
+    }
+}
+
+/// An ordered map of properties: insertion order is the output order, as with Python dicts;
+/// assigning an existing key keeps its position. Lookups are linear: events carry a handful of
+/// properties, where a scan beats hashing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Properties<'a> {
+    entries: Vec<(Cow<'a, str>, Value<'a>)>,
+}
+
+impl<'a> Properties<'a> {
+    pub fn new() -> Self {
+        Properties { entries: Vec::new() }
+    }
+
+    pub fn with_capacity(n: usize) -> Self {
+        Properties { entries: Vec::with_capacity(n) }
+    }
+
+    /// Sets `key` to `value`: in place when the key exists, else at the end.
+    pub fn insert(&mut self, key: impl Into<Cow<'a, str>>, value: impl Into<Value<'a>>) {
+        let key = key.into();
+        let value = value.into();
+        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.entries.push((key, value)),
+        }
+    }
+
+    /// Appends without looking for the key: for a binding converting a map whose keys are
+    /// already unique (a Python dict, a JS object). A duplicate key here is the caller's bug.
+    pub fn push_unique(&mut self, key: impl Into<Cow<'a, str>>, value: Value<'a>) {
+        self.entries.push((key.into(), value));
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Removes `key`, keeping the order of the others.
+    pub fn remove(&mut self, key: &str) -> Option<Value<'a>> {
+        let i = self.entries.iter().position(|(k, _)| k == key)?;
+        Some(self.entries.remove(i).1)
+    }
+
+    /// Copies `other` over `self` as `dict.update` does.
+    pub fn update(&mut self, other: &Properties<'a>) {
+        for (k, v) in &other.entries {
+            self.insert(k.clone(), v.clone());
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value<'a>)> {
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The dict form of a key list, `{key: true}`: what profile_unset sends.
+    pub fn from_keys<I, K>(keys: I) -> Self
+    where
+        I: IntoIterator<Item = K>,
+        K: Into<Cow<'a, str>>,
+    {
+        let mut p = Properties::new();
+        for k in keys {
+            p.insert(k, Value::Bool(true));
+        }
+        p
+    }
+
+    pub fn into_owned(self) -> Properties<'static> {
+        Properties {
+            entries: self
+                .entries
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                .collect(),
+        }
+    }
+}
+
+impl<'a, K: Into<Cow<'a, str>>, V: Into<Value<'a>>> FromIterator<(K, V)> for Properties<'a> {
+    fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
+        let mut p = Properties::new();
+        for (k, v) in iter {
+            p.insert(k, v);
+        }
+        p
+    }
+}
+
+/// An ID-Mapping 3.0 identity: `SensorsAnalyticsIdentity(key, value)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity<'a> {
+    pub key: Cow<'a, str>,
+    pub value: Cow<'a, str>,
+}
+
+impl<'a> Identity<'a> {
+    pub const LOGIN_ID: &'static str = "$identity_login_id";
+    pub const MOBILE: &'static str = "$identity_mobile";
+    pub const EMAIL: &'static str = "$identity_email";
+
+    pub fn new(key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
+        Identity { key: key.into(), value: value.into() }
+    }
+}
