@@ -33,25 +33,47 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Whether any byte of the 8 in `w` needs escaping: < 0x20, `"` or `\\` (SWAR: the classic
+/// has-zero-byte / has-less-than bit tricks, eight bytes per step).
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (below_space | has_zero(w ^ (ONES * b'"' as u64)) | has_zero(w ^ (ONES * b'\\' as u64))) != 0
+}
+
+/// The index of the first byte that needs escaping, eight clean bytes per step.
+#[inline]
+fn find_escape(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        if word_needs_escape(w) {
+            break;
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| ESCAPE[b as usize] != 0).map(|p| i + p)
+}
+
 /// The inside of a JSON string, without quotes: for values written in pieces.
 pub fn push_escaped(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut rest = s.as_bytes();
+    while let Some(p) = find_escape(rest) {
+        out.extend_from_slice(&rest[..p]);
+        let b = rest[p];
         let esc = ESCAPE[b as usize];
-        if esc == 0 {
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..i]);
         if esc == b'u' {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
         } else {
             out.extend_from_slice(&[b'\\', esc]);
         }
-        start = i + 1;
+        rest = &rest[p + 1..];
     }
-    out.extend_from_slice(&bytes[start..]);
+    out.extend_from_slice(rest);
 }
 
 pub fn write_i64(out: &mut Vec<u8>, v: i64) {
@@ -137,14 +159,18 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value<'_>) {
     }
 }
 
-/// `,"key":` (or `"key":` for the first member): keys are written after they are validated.
-pub fn write_key(out: &mut Vec<u8>, first: &mut bool, key: &str) {
+/// `,"key":` (or `"key":` for the first member) for a key that passed name validation:
+/// names hold only `[A-Za-z0-9_$]`, so nothing needs escaping and the key is copied as is.
+pub fn write_name_key(out: &mut Vec<u8>, first: &mut bool, key: &str) {
+    debug_assert!(find_escape(key.as_bytes()).is_none());
+    out.reserve(key.len() + 4);
     if !*first {
         out.push(b',');
     }
     *first = false;
-    write_str(out, key);
-    out.push(b':');
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
 }
 
 #[cfg(test)]
@@ -164,6 +190,18 @@ mod tests {
         let back: String = serde_json::from_str(&ours).unwrap();
         assert_eq!(back, text);
         assert_eq!(ours, "\"a\\\"b\\\\c\\n\\u0001中😀\u{7f}\"");
+    }
+
+    #[test]
+    fn escapes_in_every_position_of_a_word() {
+        for special in ['"', '\\', '\n', '\u{1f}', '\u{0}'] {
+            for pos in 0..20 {
+                let mut text: String = "abcdefghijklmnopqrst".into();
+                text.replace_range(pos..pos + 1, &special.to_string());
+                let back: String = serde_json::from_str(&s(&Value::str(text.clone()))).unwrap();
+                assert_eq!(back, text);
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
-use crate::json::{push_escaped, write_i64, write_key, write_str, write_value};
+use crate::json::{push_escaped, write_i64, write_name_key, write_str, write_value};
 use crate::validate::{self, time_error};
 use crate::value::{Identity, Properties, Value};
 
@@ -74,6 +74,8 @@ pub(crate) struct Context<'c> {
     pub project_name: Option<&'c str>,
     pub enable_time_free: bool,
     pub super_properties: &'c Properties<'static>,
+    /// The super properties passed validation when registered: no need to check them again.
+    pub super_properties_valid: bool,
     pub site: Option<&'c CallSite<'c>>,
 }
 
@@ -192,9 +194,12 @@ fn write_property(
     key: &str,
     value: &Value<'_>,
     force_login: bool,
+    checked: bool,
 ) -> Result<()> {
-    validate::check_property(key, value)?;
-    write_key(out, first, key);
+    if !checked {
+        validate::check_property(key, value)?;
+    }
+    write_name_key(out, first, key);
     if force_login && key == IS_LOGIN_ID {
         out.extend_from_slice(b"true");
     } else {
@@ -210,6 +215,7 @@ fn write_event_properties(
     out: &mut Vec<u8>,
     call: Option<&Properties<'_>>,
     sup: Option<&Properties<'static>>,
+    sup_valid: bool,
     is_login_id: bool,
 ) -> Result<()> {
     out.push(b'{');
@@ -217,8 +223,10 @@ fn write_event_properties(
     let mut login_written = false;
     if let Some(sup) = sup {
         for (k, v) in sup.iter().filter(|(k, _)| !is_lifted(k)) {
-            let v = call.and_then(|c| c.get(k)).unwrap_or(v);
-            write_property(out, &mut first, k, v, is_login_id)?;
+            match call.and_then(|c| c.get(k)) {
+                Some(own) => write_property(out, &mut first, k, own, is_login_id, false)?,
+                None => write_property(out, &mut first, k, v, is_login_id, sup_valid)?,
+            }
             login_written |= k == IS_LOGIN_ID;
         }
     }
@@ -227,12 +235,12 @@ fn write_event_properties(
             if sup.is_some_and(|s| s.contains_key(k)) {
                 continue;
             }
-            write_property(out, &mut first, k, v, is_login_id)?;
+            write_property(out, &mut first, k, v, is_login_id, false)?;
             login_written |= k == IS_LOGIN_ID;
         }
     }
     if is_login_id && !login_written {
-        write_key(out, &mut first, IS_LOGIN_ID);
+        write_name_key(out, &mut first, IS_LOGIN_ID);
         out.extend_from_slice(b"true");
     }
     out.push(b'}');
@@ -268,14 +276,14 @@ pub(crate) fn write_event(out: &mut Vec<u8>, ctx: &Context<'_>, r: &EventRecord<
     out.extend_from_slice(b",\"distinct_id\":");
     write_str(out, r.distinct_id);
     out.extend_from_slice(b",\"properties\":");
-    write_event_properties(out, r.properties, sup, is_login_id)?;
+    write_event_properties(out, r.properties, sup, ctx.super_properties_valid, is_login_id)?;
     out.extend_from_slice(b",\"lib\":");
     write_lib(out, ctx);
     if !r.identities.is_empty() {
         out.extend_from_slice(b",\"identities\":{");
         let mut first = true;
         for id in r.identities {
-            write_key(out, &mut first, &id.key);
+            write_name_key(out, &mut first, &id.key);
             write_str(out, &id.value);
         }
         out.push(b'}');
@@ -355,7 +363,7 @@ pub(crate) fn write_item(
         if k == PROJECT && project_prop.is_some() {
             continue;
         }
-        write_property(out, &mut first, k, v, false)?;
+        write_property(out, &mut first, k, v, false, false)?;
     }
     out.extend_from_slice(b"}}");
     Ok(())

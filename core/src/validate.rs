@@ -7,32 +7,61 @@ use std::fmt::Write as _;
 use crate::error::{Error, Result};
 use crate::value::{Identity, Invalid, Properties, Value};
 
-/// Names the platform keeps for itself; compared case-insensitively.
-const RESERVED: [&str; 15] = [
-    "distinct_id", "original_id", "time", "properties", "id", "first_id", "second_id", "users",
-    "events", "event", "event_id", "device_id", "user_id", "date", "datetime",
-];
-const RESERVED_PREFIXES: [&str; 2] = ["user_group", "user_tag"];
-
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_ID_CHARS: usize = 255;
 pub const MAX_KEY_CHARS: usize = 255;
 pub const MAX_STR_VALUE_CHARS: usize = 8191;
 
+/// Bytes allowed in a name: 1 = anywhere, 2 = not first (digits).
+static NAME_BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() || b == b'_' || b == b'$' {
+            1
+        } else if b.is_ascii_digit() {
+            2
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
+/// Names the platform keeps for itself (compared case-insensitively), grouped by length so a
+/// key is compared with at most two of them: this runs for every property of every record.
+fn is_reserved(name: &str) -> bool {
+    let candidates: &[&str] = match name.len() {
+        2 => &["id"],
+        4 => &["time", "date"],
+        5 => &["users", "event"],
+        6 => &["events"],
+        7 => &["user_id"],
+        8 => &["first_id", "event_id", "datetime"],
+        9 => &["second_id", "device_id"],
+        10 => &["properties"],
+        11 => &["distinct_id", "original_id"],
+        _ => &[],
+    };
+    let bytes = name.as_bytes();
+    candidates.iter().any(|r| name.eq_ignore_ascii_case(r))
+        || (bytes.len() >= 8
+            && (bytes[..8].eq_ignore_ascii_case(b"user_tag")
+                || (bytes.len() >= 10 && bytes[..10].eq_ignore_ascii_case(b"user_group"))))
+}
+
 /// `^[a-zA-Z_$][a-zA-Z\d_$]{0,99}$`, not reserved, not a reserved prefix (case-insensitive).
+/// **ours**: ASCII only (the reference's Unicode-aware regex lets `a١` and the Kelvin sign
+/// through), and a trailing newline is not ignored.
 pub fn is_valid_name(name: &str) -> bool {
     let bytes = name.as_bytes();
-    let Some((&first, rest)) = bytes.split_first() else { return false };
-    if bytes.len() > MAX_NAME_CHARS
-        || !(first.is_ascii_alphabetic() || first == b'_' || first == b'$')
-        || !rest.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
-    {
-        return false;
+    match bytes.first() {
+        Some(&first) if NAME_BYTES[first as usize] == 1 && bytes.len() <= MAX_NAME_CHARS => {}
+        _ => return false,
     }
-    !RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r))
-        && !RESERVED_PREFIXES
-            .iter()
-            .any(|p| bytes.len() >= p.len() && bytes[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+    bytes[1..].iter().all(|&b| NAME_BYTES[b as usize] != 0) && !is_reserved(name)
 }
 
 fn char_count(s: &str) -> usize {
@@ -99,7 +128,7 @@ pub fn check_event_name(name: &str) -> Result<()> {
     if is_valid_name(name) {
         Ok(())
     } else {
-        Err(Error::illegal(format!("event name must be a valid variable name. [name={name}]")))
+        Err(Error::illegal(msg_event_name(name)))
     }
 }
 
@@ -113,7 +142,7 @@ pub fn check_project(project: &str) -> Result<()> {
 
 pub fn check_item(item_type: &str, item_id: &str) -> Result<()> {
     if !is_valid_name(item_type) {
-        return Err(Error::illegal(format!("item_type must be a valid variable name. [key={item_type}]")));
+        return Err(Error::illegal(msg_item_type(item_type)));
     }
     if item_id.is_empty() {
         return Err(Error::illegal("item_id must not be empty"));
@@ -146,11 +175,11 @@ pub fn check_append(props: &Properties<'_>) -> Result<()> {
 /// `at_least` is 1 for unbind and the *_by_id calls, 2 for bind (**ours**: Python's signature
 /// enforces it with a TypeError).
 pub fn check_identities(identities: &[Identity<'_>], at_least: usize) -> Result<()> {
+    if identities.len() < at_least && at_least > 1 {
+        return Err(Error::illegal("bind needs at least two identities"));
+    }
     if identities.is_empty() {
         return Err(Error::illegal("Identity (or list) can not be none or empty"));
-    }
-    if identities.len() < at_least {
-        return Err(Error::illegal("bind needs at least two identities"));
     }
     let mut duplicates: Vec<&str> = Vec::new();
     for (i, id) in identities.iter().enumerate() {
@@ -184,6 +213,15 @@ pub(crate) fn time_error() -> Error {
 
 // Messages for checks that only a binding can make, kept here so the texts live once.
 
+/// Also for a name that is not a string at all (Python: `[name=None]`).
+pub fn msg_event_name(name_text: &str) -> String {
+    format!("event name must be a valid variable name. [name={name_text}]")
+}
+
+pub fn msg_item_type(type_text: &str) -> String {
+    format!("item_type must be a valid variable name. [key={type_text}]")
+}
+
 pub fn msg_key_not_str(key_text: &str) -> String {
     format!("property key must be a str. [key={key_text}]")
 }
@@ -196,11 +234,19 @@ pub fn msg_identity_value_not_str(key: &str) -> String {
     format!("identity value must be a str. [key={key}]")
 }
 
+/// **ours**: an integer outside the signed 64-bit range (Python ints are unbounded; the
+/// reference writes any of them, which the platform cannot store).
+pub fn msg_int_out_of_range(key: &str) -> String {
+    format!("property value must be an integer within the 64-bit range. [key={key}]")
+}
+
 pub const MSG_IDENTITY_TYPE: &str = "Identity type must be SensorsAnalyticsIdentity";
 pub const MSG_PROFILES_NOT_DICT: &str = "profiles must be dict type.";
 pub const MSG_PROPERTIES_NOT_DICT: &str = "properties must be a dict type.";
 pub const MSG_PROPERTIES_TYPE_BY_ID: &str = "Properties type must be dict";
 pub const MSG_PROFILE_KEYS_NOT_LIST: &str = "profile_keys must be a list.";
+/// profile_unset (not by id) given neither a list nor a dict (**ours**: a TypeError there).
+pub const MSG_PROFILE_KEYS_NOT_LIST_OR_DICT: &str = "profile_keys must be a list or dict.";
 pub const MSG_PROPERTIES_EMPTY_BY_ID: &str = "Properties can not be None or Empty";
 
 #[cfg(test)]
@@ -222,6 +268,13 @@ mod tests {
         assert!(is_valid_name("user_ta"));
         assert!(is_valid_name("times"));
         assert!(!is_valid_name("名字"));
+        assert!(!is_valid_name("a\n"));
+        for r in ["id", "TIME", "Date", "users", "event", "events", "user_id", "first_id", "event_id",
+                  "datetime", "second_id", "device_id", "properties", "distinct_id", "original_id"] {
+            assert!(!is_valid_name(r), "{r}");
+        }
+        assert!(is_valid_name("user_grou"));
+        assert!(!is_valid_name("User_Group1"));
     }
 
     #[test]

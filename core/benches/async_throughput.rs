@@ -1,0 +1,2 @@
+//! Placeholder while the async throughput bench is written.
+fn main() {}
