@@ -20,6 +20,8 @@ pub mod client;
 pub mod consumer;
 pub mod error;
 pub mod fork;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod json;
 pub mod record;
 pub mod validate;
@@ -29,5 +31,15 @@ pub use chrono;
 pub use client::{Client, Config, ProfileOp, SDK_VERSION};
 pub use consumer::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer, When};
 pub use error::{Error, ErrorKind, Result};
+#[cfg(feature = "http")]
+pub use consumer::{
+    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, FlushReport,
+    GiveUpCallback,
+};
+#[cfg(feature = "http")]
+pub use http::{
+    encode_data, encode_data_list, FormField, HttpResponse, ReqwestTransport, RetryPolicy, Stats, Transport,
+    TransportError, TransportErrorKind, WireForm, USER_AGENT,
+};
 pub use record::{CallSite, RecordType};
 pub use value::{DateTime, Identity, Invalid, Properties, Value};

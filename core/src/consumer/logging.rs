@@ -5,6 +5,9 @@
 //!
 //! Unlike the reference (a flush per record), lines are buffered and written in blocks; a
 //! flush, close, rotation or drop writes them out.
+//!
+//! After a fork, the child drops the lines it inherited in the buffer (the parent still holds
+//! and writes them; writing them twice would duplicate them) and opens the file anew.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -16,6 +19,7 @@ use chrono::{Datelike, Local, TimeZone, Timelike};
 
 use super::Consumer;
 use crate::error::{Error, Result};
+use crate::fork;
 
 const DAY: i64 = 86_400;
 const BUFFER_BYTES: usize = 64 * 1024;
@@ -133,6 +137,7 @@ fn now_secs() -> i64 {
 struct State {
     file: Option<BufWriter<File>>,
     rollover_at: i64,
+    fork_generation: u64,
 }
 
 pub struct LoggingConsumer {
@@ -170,7 +175,11 @@ impl LoggingConsumer {
             path,
             when,
             backup_count,
-            state: Mutex::new(State { file: Some(file), rollover_at: when.next_rollover(start) }),
+            state: Mutex::new(State {
+                file: Some(file),
+                rollover_at: when.next_rollover(start),
+                fork_generation: fork::generation(),
+            }),
         })
     }
 
@@ -181,7 +190,23 @@ impl LoggingConsumer {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the file in a worse state than an I/O
         // error would: keep going with what is there.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        self.after_fork(&mut state);
+        state
+    }
+
+    /// In a fork child: forget the parent's buffered lines, and write through a file of our own.
+    fn after_fork(&self, state: &mut State) {
+        let generation = fork::generation();
+        if generation == state.fork_generation {
+            return;
+        }
+        state.fork_generation = generation;
+        if let Some(inherited) = state.file.take() {
+            let (_parents_file, _parents_lines) = inherited.into_parts();
+            // If the file cannot be opened, sends report it as for a closed consumer.
+            state.file = open_append(&self.path).ok();
+        }
     }
 
     fn rotate(&self, state: &mut State, now: i64) -> Result<()> {

@@ -4,12 +4,28 @@
 
 use crate::error::Result;
 
+#[cfg(feature = "http")]
+mod async_batch;
+#[cfg(feature = "http")]
+mod batch;
 mod concurrent_logging;
 mod console;
+#[cfg(feature = "http")]
+mod debug;
+#[cfg(feature = "http")]
+mod default;
 mod logging;
 
+#[cfg(feature = "http")]
+pub use async_batch::{AsyncBatchConfig, AsyncBatchConsumer, FlushReport, GiveUpCallback};
+#[cfg(feature = "http")]
+pub use batch::BatchConsumer;
 pub use concurrent_logging::ConcurrentLoggingConsumer;
 pub use console::ConsoleConsumer;
+#[cfg(feature = "http")]
+pub use debug::DebugConsumer;
+#[cfg(feature = "http")]
+pub use default::DefaultConsumer;
 pub use logging::{LoggingConsumer, When};
 
 pub trait Consumer: Send + Sync {

@@ -1,0 +1,356 @@
+//! `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
+//! max_size=1000, request_timeout)`: `send` only queues; background threads (see
+//! `http/pipeline.rs`) send `data_list=` batches when `flush_size` records wait or the
+//! oldest has waited `flush_max_time`, with retries, several requests in flight.
+//!
+//! Nothing is lost silently: a full queue is the caller's Network error (as the reference)
+//! and counts as `dropped`; a batch given up on counts as `failed`, is the error of the
+//! flush/close that waited for it, and goes to `on_give_up`. `close` (and dropping the
+//! consumer) drains the queue within `close_timeout`.
+//!
+//! Fork: a child gets a pipeline of its own on first use. What the parent had queued stays
+//! the parent's to send; the child neither sends it nor touches the parent's threads.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::{ArcSwapOption, Guard};
+use crossbeam_channel::{bounded, TrySendError};
+
+use super::Consumer;
+use crate::error::{Error, Result};
+use crate::fork;
+use crate::http::pipeline::{Engine, Item, Settings};
+use crate::http::{self, Counters, ReqwestTransport, RetryPolicy, Stats, Transport};
+
+pub use crate::http::pipeline::GiveUpCallback;
+
+/// After the close timeout has run out and the pipeline was told to give up, how long close
+/// still waits for the threads to end (one may be inside a request).
+const CLOSE_GRACE: Duration = Duration::from_millis(500);
+
+/// AsyncBatchConsumer's settings; the first six are the reference's parameters.
+#[derive(Clone)]
+pub struct AsyncBatchConfig {
+    /// Send when the oldest waiting record has waited this long (3 s).
+    pub flush_max_time: Duration,
+    /// Send as soon as this many records wait (20).
+    pub flush_size: usize,
+    /// Records per request at most (100).
+    pub max_batch_size: usize,
+    /// The queue's capacity; `send` fails when it is full (1000).
+    pub max_size: usize,
+    /// Per request, in milliseconds; `None`: the transport's default (reqwest: 30 s).
+    pub request_timeout_ms: Option<u64>,
+    /// Requests under way at once (2), so that delivery is not one round trip per batch.
+    pub max_in_flight: usize,
+    /// How each batch is retried (30 s budget by default).
+    pub retry: RetryPolicy,
+    /// How long `Consumer::flush` waits for what was queued before it (10 s).
+    pub flush_timeout: Duration,
+    /// How long `close` waits for the queue to drain before giving up on the rest (10 s);
+    /// it returns within this plus half a second.
+    pub close_timeout: Duration,
+    /// Told of every batch given up on, on a sender thread.
+    pub on_give_up: Option<GiveUpCallback>,
+}
+
+impl Default for AsyncBatchConfig {
+    fn default() -> Self {
+        AsyncBatchConfig {
+            flush_max_time: Duration::from_secs(3),
+            flush_size: 20,
+            max_batch_size: 100,
+            max_size: 1000,
+            request_timeout_ms: None,
+            max_in_flight: 2,
+            retry: RetryPolicy::default(),
+            flush_timeout: Duration::from_secs(10),
+            close_timeout: Duration::from_secs(10),
+            on_give_up: None,
+        }
+    }
+}
+
+impl fmt::Debug for AsyncBatchConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncBatchConfig")
+            .field("flush_max_time", &self.flush_max_time)
+            .field("flush_size", &self.flush_size)
+            .field("max_batch_size", &self.max_batch_size)
+            .field("max_size", &self.max_size)
+            .field("request_timeout_ms", &self.request_timeout_ms)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("retry", &self.retry)
+            .field("flush_timeout", &self.flush_timeout)
+            .field("close_timeout", &self.close_timeout)
+            .field("on_give_up", &self.on_give_up.is_some())
+            .finish()
+    }
+}
+
+/// What a flush did. `sent` and `failed` count records resolved while it waited (records
+/// queued meanwhile by other threads included); `pending` is how many of the records queued
+/// before it were still unresolved when it returned (0 unless it timed out).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlushReport {
+    pub sent: u64,
+    pub failed: u64,
+    pub pending: u64,
+}
+
+impl FlushReport {
+    /// Everything queued before the flush was delivered.
+    pub fn is_complete(&self) -> bool {
+        self.failed == 0 && self.pending == 0
+    }
+}
+
+pub struct AsyncBatchConsumer {
+    settings: Arc<Settings>,
+    transport: Arc<dyn Transport>,
+    flush_timeout: Duration,
+    close_timeout: Duration,
+    /// This process's pipeline (or, in a fork child not yet sending, the parent's).
+    engine: ArcSwapOption<Engine>,
+    closed: AtomicBool,
+}
+
+impl AsyncBatchConsumer {
+    pub fn new(url_prefix: &str, config: AsyncBatchConfig) -> Result<Self> {
+        Self::with_transport(url_prefix, config, Arc::new(ReqwestTransport::new()))
+    }
+
+    /// As [`AsyncBatchConsumer::new`], sending through `transport` (always called on the
+    /// consumer's own threads).
+    pub fn with_transport(
+        url_prefix: &str,
+        config: AsyncBatchConfig,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Self> {
+        http::check_url(url_prefix)?;
+        let settings = Arc::new(Settings {
+            url: url_prefix.to_owned(),
+            timeout: http::timeout_from_ms(config.request_timeout_ms),
+            flush_max_time: config.flush_max_time,
+            flush_size: config.flush_size.max(1),
+            max_batch_size: config.max_batch_size.max(1),
+            max_size: config.max_size.max(1),
+            max_in_flight: config.max_in_flight.max(1),
+            retry: config.retry,
+            on_give_up: config.on_give_up,
+        });
+        let engine = Engine::start(settings.clone(), transport.clone(), fork::generation())?;
+        Ok(AsyncBatchConsumer {
+            settings,
+            transport,
+            flush_timeout: config.flush_timeout,
+            close_timeout: config.close_timeout,
+            engine: ArcSwapOption::from_pointee(engine),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.settings.url
+    }
+
+    /// This process's pipeline, if it has one yet.
+    fn own_engine(&self) -> Option<Arc<Engine>> {
+        self.engine
+            .load_full()
+            .filter(|e| e.generation == fork::generation())
+    }
+
+    /// This process's pipeline, started now in a fork child.
+    fn engine_for_send(&self) -> Result<Arc<Engine>> {
+        let generation = fork::generation();
+        let current = self.engine.load_full();
+        if let Some(e) = &current {
+            if e.generation == generation {
+                return Ok(e.clone());
+            }
+        }
+        let new = Arc::new(Engine::start(
+            self.settings.clone(),
+            self.transport.clone(),
+            generation,
+        )?);
+        let prev = Guard::into_inner(self.engine.compare_and_swap(&current, Some(new.clone())));
+        let won = match (&prev, &current) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        forget_if_stale(prev, generation);
+        forget_if_stale(current, generation);
+        if won {
+            Ok(new)
+        } else {
+            // Another thread started one first; ours ends when `new` is dropped here.
+            self.own_engine()
+                .ok_or_else(|| Error::Network("the async sender was replaced".into()))
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        match self.own_engine() {
+            Some(e) => e.counters.snapshot(e.queued()),
+            // A fork child that has not sent yet has nothing of its own.
+            None => Stats::default(),
+        }
+    }
+
+    /// Waits until every record queued before this call has been sent or given up on, or
+    /// `timeout` passes, and says what happened meanwhile. Either way the records queued
+    /// before it go out now, without waiting for `flush_size` or `flush_max_time`: a zero
+    /// timeout is the reference's non-blocking `flush()`.
+    pub fn flush_report(&self, timeout: Duration) -> FlushReport {
+        let Some(engine) = self.own_engine() else {
+            return FlushReport::default();
+        };
+        let c = &engine.counters;
+        let sent0 = c.sent.load(Ordering::Relaxed);
+        let failed0 = c.failed.load(Ordering::Relaxed);
+        let accepted0 = c.accepted.load(Ordering::Relaxed);
+        let deadline = Instant::now() + timeout;
+        // After close nobody would answer the marker.
+        let completed = !self.closed.load(Ordering::Acquire) && {
+            let (reply, answer) = bounded(1);
+            engine
+                .tx
+                .send_deadline(Item::Flush(reply), deadline)
+                .is_ok()
+                && answer.recv_deadline(deadline).is_ok()
+        };
+        let sent = c.sent.load(Ordering::Relaxed);
+        let failed = c.failed.load(Ordering::Relaxed);
+        let pending = if completed {
+            0
+        } else {
+            accepted0.saturating_sub(sent + failed)
+        };
+        FlushReport {
+            sent: sent - sent0,
+            failed: failed - failed0,
+            pending,
+        }
+    }
+
+    fn report_error(&self, what: &str, r: FlushReport, engine: Option<&Engine>) -> Result<()> {
+        let last = engine
+            .and_then(|e| e.counters.last_error())
+            .unwrap_or_default();
+        if r.pending > 0 {
+            return Err(Error::Network(format!(
+                "{what} timed out with {} records not yet sent (last error: {last})",
+                r.pending
+            )));
+        }
+        if r.failed > 0 {
+            return Err(Error::Network(format!(
+                "{} records could not be sent: {last}",
+                r.failed
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn forget_if_stale(e: Option<Arc<Engine>>, generation: u64) {
+    if let Some(e) = e {
+        if e.generation != generation {
+            // Dropping it could wait on a lock a parent thread held at the fork, and its
+            // threads do not exist here.
+            std::mem::forget(e);
+        }
+    }
+}
+
+impl Consumer for AsyncBatchConsumer {
+    fn send(&self, record: &str) -> Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            if let Some(engine) = self.own_engine() {
+                Counters::add(&engine.counters.dropped, 1);
+            }
+            return Err(Error::Network(
+                "the AsyncBatchConsumer is closed; record dropped".into(),
+            ));
+        }
+        let guard = self.engine.load();
+        let engine = match &*guard {
+            Some(e) if e.generation == fork::generation() => e.clone(),
+            _ => self.engine_for_send()?,
+        };
+        drop(guard);
+        match engine.tx.try_send(Item::Record(record.to_owned())) {
+            Ok(()) => {
+                Counters::add(&engine.counters.accepted, 1);
+                Ok(())
+            }
+            Err(TrySendError::Full(_)) => {
+                Counters::add(&engine.counters.dropped, 1);
+                Err(Error::Network(format!(
+                    "the AsyncBatchConsumer queue is full ({} records); record dropped",
+                    self.settings.max_size
+                )))
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                Counters::add(&engine.counters.dropped, 1);
+                Err(Error::Network(
+                    "the AsyncBatchConsumer sender has stopped; record dropped".into(),
+                ))
+            }
+        }
+    }
+
+    /// Waits (up to `flush_timeout`) for everything queued before it; an error says how
+    /// many records are still pending or were given up on.
+    fn flush(&self) -> Result<()> {
+        let r = self.flush_report(self.flush_timeout);
+        self.report_error("flush", r, self.own_engine().as_deref())
+    }
+
+    /// Sends what is queued, within `close_timeout` (+0.5 s), then stops the threads.
+    /// Idempotent; later sends fail and count as dropped.
+    fn close(&self) -> Result<()> {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let Some(engine) = self.own_engine() else {
+            return Ok(());
+        };
+        let c = &engine.counters;
+        let failed0 = c.failed.load(Ordering::Relaxed);
+        let deadline = Instant::now() + self.close_timeout;
+        let drained = engine.tx.send_deadline(Item::Close, deadline).is_ok()
+            && engine.wait_finished(deadline);
+        if !drained {
+            engine.abort();
+            engine.wait_finished(Instant::now() + CLOSE_GRACE);
+        }
+        engine.join_finished();
+        engine.drain_stray();
+        let failed = c.failed.load(Ordering::Relaxed) - failed0;
+        // Records still in requests that outlived the grace period count as pending.
+        let pending = c.in_flight.load(Ordering::Relaxed) as u64;
+        self.report_error(
+            "close",
+            FlushReport {
+                sent: 0,
+                failed,
+                pending,
+            },
+            Some(&engine),
+        )
+    }
+}
+
+impl Drop for AsyncBatchConsumer {
+    fn drop(&mut self) {
+        let _ = self.close();
+        forget_if_stale(self.engine.swap(None), fork::generation());
+    }
+}

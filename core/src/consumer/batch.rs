@@ -1,0 +1,161 @@
+//! `BatchConsumer(url_prefix, max_size=50, request_timeout)`: buffers records and sends them
+//! as `data_list=` batches of at most `max_size` (capped at 50, as the reference) when
+//! `max_size` records wait, and on flush/close. Synchronous: the caller whose record fills
+//! the batch waits for the request, retries included.
+//!
+//! A batch that fails (after its retries) stays buffered, in order, and the error is
+//! returned; the next send or flush tries it again. Nothing is dropped.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::Consumer;
+use crate::error::Result;
+use crate::fork;
+use crate::http::sync_post::SyncPoster;
+use crate::http::{
+    self, encode_data_list, post_with_retry, Counters, Request, ReqwestTransport, RetryPolicy,
+    Stats, Transport,
+};
+
+/// The reference caps a batch at 50 records.
+const MAX_BATCH: usize = 50;
+
+struct State {
+    buffer: Vec<String>,
+    /// Records buffered by the parent of a fork are the parent's to send.
+    fork_generation: u64,
+}
+
+pub struct BatchConsumer {
+    url: String,
+    max_size: usize,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+    poster: SyncPoster,
+    counters: Counters,
+    state: Mutex<State>,
+}
+
+impl BatchConsumer {
+    /// `max_size` is capped at 50 (and raised to 1); `request_timeout_ms` is per request.
+    pub fn new(url_prefix: &str, max_size: usize, request_timeout_ms: Option<u64>) -> Result<Self> {
+        Self::with_transport(
+            url_prefix,
+            max_size,
+            request_timeout_ms,
+            Arc::new(ReqwestTransport::new()),
+        )
+    }
+
+    /// As [`BatchConsumer::new`], sending through `transport`.
+    pub fn with_transport(
+        url_prefix: &str,
+        max_size: usize,
+        request_timeout_ms: Option<u64>,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Self> {
+        http::check_url(url_prefix)?;
+        Ok(BatchConsumer {
+            url: url_prefix.to_owned(),
+            max_size: max_size.clamp(1, MAX_BATCH),
+            timeout: http::timeout_from_ms(request_timeout_ms),
+            retry: RetryPolicy::synchronous(),
+            poster: SyncPoster::new(transport),
+            counters: Counters::default(),
+            state: Mutex::new(State {
+                buffer: Vec::new(),
+                fork_generation: fork::generation(),
+            }),
+        })
+    }
+
+    /// Replaces the retry policy (default: [`RetryPolicy::synchronous`], 5 s in all).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The batch size in effect (after the cap).
+    pub fn max_size(&self) -> usize {
+        self.max_size
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.counters.snapshot(0)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let generation = fork::generation();
+        if state.fork_generation != generation {
+            state.fork_generation = generation;
+            state.buffer.clear();
+            self.counters.buffered.store(0, Ordering::Relaxed);
+        }
+        state
+    }
+
+    /// Sends the buffer in batches of `max_size`, oldest first, stopping at the first batch
+    /// that fails (it and everything after it stay buffered).
+    fn flush_locked(&self, state: &mut State) -> Result<()> {
+        let headers = [("User-Agent", http::USER_AGENT)];
+        let req = Request {
+            url: &self.url,
+            headers: &headers,
+            timeout: self.timeout,
+        };
+        while !state.buffer.is_empty() {
+            let n = state.buffer.len().min(self.max_size);
+            let form = encode_data_list(&state.buffer[..n]);
+            let result = post_with_retry(
+                &self.poster,
+                &req,
+                &form,
+                &self.retry,
+                &mut |d| {
+                    std::thread::sleep(d);
+                    true
+                },
+                &mut |why| {
+                    Counters::add(&self.counters.retried, 1);
+                    self.counters.set_error(why);
+                },
+            );
+            if let Err(e) = result {
+                self.counters.fail(n, &e);
+                return Err(e);
+            }
+            state.buffer.drain(..n);
+            self.counters
+                .buffered
+                .store(state.buffer.len(), Ordering::Relaxed);
+            Counters::add(&self.counters.sent, n);
+        }
+        Ok(())
+    }
+}
+
+impl Consumer for BatchConsumer {
+    fn send(&self, record: &str) -> Result<()> {
+        let mut state = self.lock();
+        state.buffer.push(record.to_owned());
+        self.counters
+            .buffered
+            .store(state.buffer.len(), Ordering::Relaxed);
+        if state.buffer.len() >= self.max_size {
+            self.flush_locked(&mut state)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<()> {
+        let mut state = self.lock();
+        self.flush_locked(&mut state)
+    }
+}

@@ -1,0 +1,42 @@
+//! The network half of the core (SPEC.md §4): wire encoding, the transport seam, the retry
+//! policy, counters, and the background pipeline of AsyncBatchConsumer. The consumers that
+//! use these live in `consumer/` (default, batch, async_batch, debug).
+
+mod encode;
+pub(crate) mod pipeline;
+mod retry;
+mod stats;
+pub(crate) mod sync_post;
+mod transport;
+
+pub use encode::{encode_data, encode_data_list, FormField, WireForm};
+pub use retry::RetryPolicy;
+pub use stats::Stats;
+pub use transport::{
+    HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind,
+};
+
+pub(crate) use retry::{post_with_retry, status_error, Request};
+pub(crate) use stats::Counters;
+
+/// Sent as `User-Agent` on every request, naming the SDK and its version.
+pub const USER_AGENT: &str = concat!("sensorsanalytics-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Checks a server URL at construction, so a typo fails early rather than on the first send.
+pub(crate) fn check_url(url_prefix: &str) -> crate::Result<reqwest::Url> {
+    let url = reqwest::Url::parse(url_prefix).map_err(|e| {
+        crate::Error::IllegalData(format!("invalid server url {url_prefix:?}: {e}"))
+    })?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(crate::Error::IllegalData(format!(
+            "invalid server url {url_prefix:?}: the scheme must be http or https"
+        )));
+    }
+    Ok(url)
+}
+
+/// `request_timeout` is in milliseconds (SPEC.md §1); `None` (or 0) keeps the transport's
+/// default (reqwest's: 30 s).
+pub(crate) fn timeout_from_ms(ms: Option<u64>) -> Option<std::time::Duration> {
+    ms.filter(|&m| m > 0).map(std::time::Duration::from_millis)
+}

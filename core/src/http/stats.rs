@@ -1,0 +1,78 @@
+//! Counters a user can read from every HTTP consumer, so that nothing is lost silently
+//! (SPEC.md §4): what was sent, given up on, refused, retried, and what still waits.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
+
+use crate::error::Error;
+
+/// A snapshot of an HTTP consumer's counters (records, unless said otherwise).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Delivered: the server answered 2xx.
+    pub sent: u64,
+    /// Given up on after the retries (or at once, for a final answer), and reported by an
+    /// error or the give-up callback. BatchConsumer keeps such records buffered and tries
+    /// them again on the next flush, so they may later count as sent as well.
+    pub failed: u64,
+    /// Refused by `send` and never queued: queue full, or the consumer closed.
+    pub dropped: u64,
+    /// Requests repeated after a retryable failure (requests, not records).
+    pub retried: u64,
+    /// Waiting to be sent: in the queue or batch buffer, not yet in a request.
+    pub queue_depth: usize,
+    /// In requests under way (AsyncBatchConsumer).
+    pub in_flight: usize,
+    /// The most recent failure's message, retried ones included.
+    pub last_error: Option<String>,
+}
+
+/// The live counters behind [`Stats`]. Lock-free, so a fork child can read a copy of them
+/// even if a parent thread was updating them at the moment of the fork.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub sent: AtomicU64,
+    pub failed: AtomicU64,
+    pub dropped: AtomicU64,
+    pub retried: AtomicU64,
+    /// Records accepted by `send` (AsyncBatchConsumer), for flush reports.
+    pub accepted: AtomicU64,
+    /// Records held outside the channel (a batch buffer).
+    pub buffered: AtomicUsize,
+    pub in_flight: AtomicUsize,
+    last_error: ArcSwapOption<String>,
+}
+
+impl Counters {
+    pub fn add(counter: &AtomicU64, n: usize) {
+        counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    pub fn set_error(&self, message: &str) {
+        self.last_error.store(Some(Arc::new(message.to_owned())));
+    }
+
+    pub fn fail(&self, records: usize, e: &Error) {
+        Self::add(&self.failed, records);
+        self.set_error(e.message());
+    }
+
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.load_full().map(|s| (*s).clone())
+    }
+
+    /// `queued` is what waits outside [`Counters::buffered`] (an async channel's length).
+    pub fn snapshot(&self, queued: usize) -> Stats {
+        Stats {
+            sent: self.sent.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            retried: self.retried.load(Ordering::Relaxed),
+            queue_depth: queued + self.buffered.load(Ordering::Relaxed),
+            in_flight: self.in_flight.load(Ordering::Relaxed),
+            last_error: self.last_error(),
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Sending one form: the [`Transport`] seam and its default, [`ReqwestTransport`].
+//!
+//! The seam exists so that a binding can replace the network call while batching and retries
+//! stay in Rust: the Python binding passes a transport that calls a user's `_do_request`
+//! replacement, as the reference SDK's own tests do.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::{ArcSwapOption, Guard};
+
+use super::encode::WireForm;
+use super::USER_AGENT;
+use crate::error::Error;
+use crate::fork;
+
+/// What came back from the server. Only the status decides success (2xx).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// The body as text (lossy UTF-8); DebugConsumer prints it.
+    pub body: String,
+    /// `Retry-After`, when given in seconds.
+    pub retry_after: Option<Duration>,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16) -> Self {
+        HttpResponse {
+            status,
+            ..Default::default()
+        }
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Why no response arrived; the kind decides whether a retry may help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportErrorKind {
+    /// Could not connect (refused, unreachable, DNS).
+    Connect,
+    /// The request or connection timed out.
+    Timeout,
+    /// The connection failed mid-request (reset, closed without an answer).
+    Io,
+    /// A retry cannot help: bad URL, TLS setup failure, a custom transport's own error.
+    Fatal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    pub kind: TransportErrorKind,
+    pub message: String,
+}
+
+impl TransportError {
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Connection errors, timeouts and broken connections are worth another try.
+    pub fn is_retryable(&self) -> bool {
+        self.kind != TransportErrorKind::Fatal
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Error::Network(e.message)
+    }
+}
+
+/// Posts one form and returns the response, whatever its status.
+///
+/// `headers` holds the SDK's own headers (`User-Agent`, and `Dry-Run` for DebugConsumer);
+/// the transport adds `Content-Type: application/x-www-form-urlencoded`. `timeout` is the
+/// whole request's limit (`request_timeout`), `None` meaning the transport's default.
+pub trait Transport: Send + Sync {
+    fn post(
+        &self,
+        url: &str,
+        form: &WireForm,
+        headers: &[(&str, &str)],
+        timeout: Option<Duration>,
+    ) -> Result<HttpResponse, TransportError>;
+
+    /// Whether the synchronous consumers (Default, Batch, Debug) must call [`post`] on a
+    /// thread of the SDK's own instead of the caller's. True by default because a blocking
+    /// HTTP client (reqwest's) panics when run inside the caller's async runtime. A transport
+    /// that calls back into a host language whose lock the caller holds (Python's GIL)
+    /// returns false, so that it runs on the caller's thread. AsyncBatchConsumer always calls
+    /// `post` on its own threads.
+    ///
+    /// [`post`]: Transport::post
+    fn needs_own_thread(&self) -> bool {
+        true
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Arc<T> {
+    fn post(
+        &self,
+        url: &str,
+        form: &WireForm,
+        headers: &[(&str, &str)],
+        timeout: Option<Duration>,
+    ) -> Result<HttpResponse, TransportError> {
+        (**self).post(url, form, headers, timeout)
+    }
+    fn needs_own_thread(&self) -> bool {
+        (**self).needs_own_thread()
+    }
+}
+
+/// The default transport: reqwest's blocking client (rustls), keep-alive connections.
+///
+/// The client is built on first use, on the thread that sends (one of ours), never in the
+/// caller's possibly-async context. A blocking client owns a runtime thread that a fork does
+/// not copy, so a fork child builds a client of its own and leaves the parent's untouched
+/// (dropping it would join a thread that does not exist in the child).
+pub struct ReqwestTransport {
+    client: ArcSwapOption<ClientSlot>,
+    connect_timeout: Duration,
+}
+
+struct ClientSlot {
+    generation: u64,
+    client: reqwest::blocking::Client,
+}
+
+impl fmt::Debug for ReqwestTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReqwestTransport")
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
+}
+
+impl Default for ReqwestTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ReqwestTransport {
+    pub fn new() -> Self {
+        ReqwestTransport {
+            client: ArcSwapOption::empty(),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// This process's client, built on first use (and again in a fork child).
+    fn client(&self) -> Result<reqwest::blocking::Client, TransportError> {
+        let generation = fork::generation();
+        let current = self.client.load_full();
+        if let Some(slot) = &current {
+            if slot.generation == generation {
+                return Ok(slot.client.clone());
+            }
+        }
+        let client = reqwest::blocking::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(self.connect_timeout)
+            .build()
+            .map_err(|e| TransportError::new(TransportErrorKind::Fatal, error_chain(&e)))?;
+        let new = Arc::new(ClientSlot {
+            generation,
+            client: client.clone(),
+        });
+        // If another thread got there first, its client is as good as ours: ours is dropped.
+        let prev = Guard::into_inner(self.client.compare_and_swap(&current, Some(new)));
+        // A stale slot must not be dropped (see the type's comment); both `prev` and `current`
+        // may reference it.
+        forget_if_stale(prev, generation);
+        forget_if_stale(current, generation);
+        Ok(client)
+    }
+}
+
+fn forget_if_stale(slot: Option<Arc<ClientSlot>>, generation: u64) {
+    if let Some(s) = slot {
+        if s.generation != generation {
+            std::mem::forget(s);
+        }
+    }
+}
+
+impl Drop for ReqwestTransport {
+    fn drop(&mut self) {
+        if let Some(slot) = self.client.swap(None) {
+            if slot.generation != fork::generation() {
+                std::mem::forget(slot);
+            }
+        }
+    }
+}
+
+impl Transport for ReqwestTransport {
+    fn post(
+        &self,
+        url: &str,
+        form: &WireForm,
+        headers: &[(&str, &str)],
+        timeout: Option<Duration>,
+    ) -> Result<HttpResponse, TransportError> {
+        let client = self.client()?;
+        let mut req = client
+            .post(url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(form.to_urlencoded());
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(t) = timeout {
+            req = req.timeout(t);
+        }
+        let resp = req.send().map_err(classify)?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        // Reading the body to its end lets the connection be reused.
+        let body = resp.text().unwrap_or_default();
+        Ok(HttpResponse {
+            status,
+            body,
+            retry_after,
+        })
+    }
+}
+
+/// `Retry-After: <seconds>`. The HTTP-date form is not used by Sensors receivers; it is
+/// ignored, and the backoff applies.
+pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn classify(e: reqwest::Error) -> TransportError {
+    let kind = if e.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if e.is_connect() {
+        TransportErrorKind::Connect
+    } else if e.is_builder() {
+        TransportErrorKind::Fatal
+    } else {
+        TransportErrorKind::Io
+    };
+    TransportError::new(kind, error_chain(&e))
+}
+
+/// reqwest's own message ("error sending request for url") hides the cause; add the chain.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        source = s.source();
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds() {
+        assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+}
