@@ -270,6 +270,11 @@ impl Consumer for LoggingConsumer {
             Some(f) => f,
             None => return Err(Error::FileLock(format!("{}: consumer is closed", self.path.display()))),
         };
+        // Flush before a line that would not fit whole, so every write(2) ends on a line
+        // boundary: another process appending to the same file never splits our lines.
+        if file.capacity() - file.buffer().len() < record.len() + 1 {
+            file.flush().map_err(|e| io_error(&self.path, e))?;
+        }
         file.write_all(record.as_bytes())
             .and_then(|()| file.write_all(b"\n"))
             .map_err(|e| io_error(&self.path, e))
