@@ -30,26 +30,34 @@ static NAME_BYTES: [u8; 256] = {
     t
 };
 
-/// Names the platform keeps for itself (compared case-insensitively), grouped by length so a
-/// key is compared with at most two of them: this runs for every property of every record.
-fn is_reserved(name: &str) -> bool {
-    let candidates: &[&str] = match name.len() {
-        2 => &["id"],
-        4 => &["time", "date"],
-        5 => &["users", "event"],
-        6 => &["events"],
-        7 => &["user_id"],
-        8 => &["first_id", "event_id", "datetime"],
-        9 => &["second_id", "device_id"],
-        10 => &["properties"],
-        11 => &["distinct_id", "original_id"],
-        _ => &[],
+/// Names the platform keeps for itself, compared case-insensitively. Keyed by length and
+/// lower-cased first byte so a key is compared with at most one of them: this runs for every
+/// property of every record.
+fn is_reserved(name: &[u8]) -> bool {
+    let first = name[0] | 0x20; // ASCII lower case; '$' and '_' map to no letter
+    let candidate: &[u8] = match (name.len(), first) {
+        (2, b'i') => b"id",
+        (4, b't') => b"time",
+        (4, b'd') => b"date",
+        (5, b'u') => b"users",
+        (5, b'e') => b"event",
+        (6, b'e') => b"events",
+        (7, b'u') => b"user_id",
+        (8, b'f') => b"first_id",
+        (8, b'e') => b"event_id",
+        (8, b'd') => b"datetime",
+        (9, b's') => b"second_id",
+        (9, b'd') => b"device_id",
+        (10, b'p') => b"properties",
+        (11, b'd') => b"distinct_id",
+        (11, b'o') => b"original_id",
+        _ => b"",
     };
-    let bytes = name.as_bytes();
-    candidates.iter().any(|r| name.eq_ignore_ascii_case(r))
-        || (bytes.len() >= 8
-            && (bytes[..8].eq_ignore_ascii_case(b"user_tag")
-                || (bytes.len() >= 10 && bytes[..10].eq_ignore_ascii_case(b"user_group"))))
+    (!candidate.is_empty() && name.eq_ignore_ascii_case(candidate))
+        || (first == b'u'
+            && name.len() >= 8
+            && (name[..8].eq_ignore_ascii_case(b"user_tag")
+                || (name.len() >= 10 && name[..10].eq_ignore_ascii_case(b"user_group"))))
 }
 
 /// `^[a-zA-Z_$][a-zA-Z\d_$]{0,99}$`, not reserved, not a reserved prefix (case-insensitive).
@@ -61,7 +69,7 @@ pub fn is_valid_name(name: &str) -> bool {
         Some(&first) if NAME_BYTES[first as usize] == 1 && bytes.len() <= MAX_NAME_CHARS => {}
         _ => return false,
     }
-    bytes[1..].iter().all(|&b| NAME_BYTES[b as usize] != 0) && !is_reserved(name)
+    bytes[1..].iter().all(|&b| NAME_BYTES[b as usize] != 0) && !is_reserved(bytes)
 }
 
 fn char_count(s: &str) -> usize {
@@ -74,6 +82,9 @@ fn char_count(s: &str) -> usize {
 }
 
 pub fn check_key(key: &str) -> Result<()> {
+    if is_valid_name(key) {
+        return Ok(()); // at most 100 bytes: within the length limit too
+    }
     if char_count(key) > MAX_KEY_CHARS {
         return Err(Error::illegal(format!("the max length of property key is 256. [key={key}]")));
     }
