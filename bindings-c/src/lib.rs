@@ -1,1 +1,34 @@
-//! Placeholder: filled by the binding's issue.
+//! The C binding of the Sensors Analytics SDK: `libsensorsanalytics.so` / `.a` and the
+//! header `include/sensorsanalytics.h` that cbindgen writes from these files' doc comments.
+//!
+//! Thin by design: each function converts C arguments (`args.rs`), calls the core, and turns
+//! the result into an error code (`error.rs`). Files mirror the core's concepts: `client.rs`,
+//! `consumer.rs`, `value.rs` (properties), `identity.rs`.
+//!
+//! The C-facing names (`sa_client`, `sa_track_at`, ...) are the header's, not Rust's style.
+#![allow(non_camel_case_types)]
+// The pointer rules of every function are stated once, in the header's preamble
+// (cbindgen.toml), rather than in a "# Safety" section repeated on each function.
+#![allow(clippy::missing_safety_doc)]
+
+// The header follows the order of these modules; each stands alone so that rustfmt keeps it.
+// Error codes and the last error:
+pub mod error;
+
+// sa_properties and its typed setters:
+pub mod value;
+
+// sa_identity:
+pub mod identity;
+
+// sa_consumer: console, files, C callbacks; then the HTTP consumers:
+pub mod consumer;
+
+pub mod http_consumer;
+
+// sa_client: the SDK's methods:
+pub mod client;
+
+mod args;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# CI for the C binding, from a clean clone: installs what it needs, checks the header is
+# what cbindgen writes, runs the Rust unit tests and the C tests (C99 and C++17, plainly and
+# under valgrind), installs into a temporary prefix and builds the example with pkg-config.
+# Ends with `N passed, N failed`; exits non-zero on any failure.
+#
+# Honours an exported CARGO_TARGET_DIR (default: the workspace's target/). Tools it installs
+# (cbindgen) go to $CARGO_TARGET_DIR/sa-tools, so a reused target dir keeps them.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+CBINDGEN_VERSION=0.29.4
+TOOLS="$CARGO_TARGET_DIR/sa-tools"
+LOGS="$CARGO_TARGET_DIR/sa-c/ci-logs"
+mkdir -p "$LOGS"
+
+passed=0
+failed=0
+pass() { passed=$((passed + $1)); }
+fail() { failed=$((failed + $1)); echo "FAILED: $2"; }
+
+# --- system tools: a C and C++ compiler, make, pkg-config, valgrind -------------------------
+missing=()
+for tool in cc c++ make pkg-config valgrind; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+    echo "installing system packages for: ${missing[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    if command -v apt-get >/dev/null 2>&1; then
+        "${sudo_cmd[@]}" apt-get update -qq
+        "${sudo_cmd[@]}" apt-get install -y -qq build-essential pkg-config valgrind
+    elif command -v dnf >/dev/null 2>&1; then
+        "${sudo_cmd[@]}" dnf install -y gcc gcc-c++ make pkgconf-pkg-config valgrind
+    else
+        echo "cannot install ${missing[*]}: no apt-get or dnf" >&2
+        exit 1
+    fi
+fi
+
+# --- cbindgen, pinned so the checked-in header is reproducible -------------------------------
+CBINDGEN="$TOOLS/bin/cbindgen"
+if ! "$CBINDGEN" --version 2>/dev/null | grep -q " $CBINDGEN_VERSION\$"; then
+    echo "installing cbindgen $CBINDGEN_VERSION into $TOOLS"
+    CARGO_TARGET_DIR="$CARGO_TARGET_DIR/sa-tools-build" \
+        cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --root "$TOOLS" --quiet
+fi
+
+# --- 1. the header is what cbindgen writes from the sources ---------------------------------
+if make -s -C "$HERE" check-header CBINDGEN="$CBINDGEN"; then
+    pass 1
+else
+    fail 1 "include/sensorsanalytics.h is stale (make -C bindings-c header)"
+fi
+
+# --- 2. Rust unit tests of the binding -------------------------------------------------------
+if cargo test -q -p sensorsanalytics-c 2>&1 | tee "$LOGS/rust.log"; then
+    pass "$(grep -Eo '[0-9]+ passed' "$LOGS/rust.log" | awk '{s += $1} END {print s + 0}')"
+else
+    fail 1 "cargo test -p sensorsanalytics-c"
+fi
+
+# --- 3. the C tests, compiled as C99 and as C++17, plainly and under valgrind -----------------
+# Each run prints `N passed, N failed` last; the totals add them up.
+run_c_tests() {
+    local target=$1 log="$LOGS/$1.log"
+    if make -s -C "$HERE" "$target" >"$log" 2>&1; then :; else
+        tail -n 60 "$log"
+    fi
+    grep -E '^(FAIL|  /|skip .*: no sa-receiver)' "$log" || true
+    local lines
+    lines=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" || true)
+    if [ "$(printf '%s\n' "$lines" | grep -c passed)" -ne 2 ]; then
+        fail 1 "make $target did not finish both runs (see $log)"
+        return
+    fi
+    echo "make $target: $(printf '%s' "$lines" | tr '\n' ';')"
+    pass "$(printf '%s\n' "$lines" | awk '{s += $1} END {print s}')"
+    local f
+    f=$(printf '%s\n' "$lines" | awk '{s += $3} END {print s}')
+    ((f == 0)) || fail "$f" "make $target"
+}
+run_c_tests test
+run_c_tests valgrind
+
+# --- 4. make install into a temporary prefix; the example builds with pkg-config --------------
+PREFIX="$(mktemp -d)"
+trap 'rm -rf "$PREFIX"' EXIT
+if make -s -C "$HERE" install PREFIX="$PREFIX" >"$LOGS/install.log" 2>&1 \
+    && (
+        cd "$PREFIX"
+        export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
+        cc -std=c99 -Wall -Wextra -Werror "$ROOT/examples/c/example.c" \
+            $(pkg-config --cflags --libs sensorsanalytics) -o example
+        LD_LIBRARY_PATH="$PREFIX/lib" ./example "$PREFIX/events"
+        test "$(cat "$PREFIX"/events.* | wc -l)" -eq 8
+        # The same program against the static library.
+        cc -std=c99 "$ROOT/examples/c/example.c" -I"$PREFIX/include" "$PREFIX/lib/libsensorsanalytics.a" \
+            $(pkg-config --libs-only-other --static sensorsanalytics) \
+            $(pkg-config --static --libs-only-l sensorsanalytics | sed 's/-lsensorsanalytics//') -o example-static
+        rm -f "$PREFIX"/events.*
+        ./example-static "$PREFIX/events"
+        test "$(cat "$PREFIX"/events.* | wc -l)" -eq 8
+    ); then
+    pass 1
+else
+    tail -n 40 "$LOGS/install.log"
+    fail 1 "make install / example with pkg-config"
+fi
+
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,100 @@
+//! Reading C arguments: pointers, NUL-terminated strings and arrays, each checked so that a
+//! NULL or a string that is not UTF-8 becomes SA_ERR_INVALID_ARGUMENT instead of a crash.
+//!
+//! The lifetimes returned here are unbounded: each entry point uses what it reads only for
+//! the duration of the call, which is what the header promises the caller.
+
+use std::ffi::{c_char, CStr};
+
+use crate::error::{Failure, Outcome};
+
+/// A string the call needs; `what` names the parameter in the error message.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives the call.
+pub(crate) unsafe fn text<'a>(ptr: *const c_char, what: &str) -> Outcome<&'a str> {
+    if ptr.is_null() {
+        return Err(Failure::invalid(format!("{what} must not be NULL")));
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) };
+    bytes
+        .to_str()
+        .map_err(|_| Failure::invalid(format!("{what} is not valid UTF-8")))
+}
+
+/// A string that may be NULL (Python's None).
+///
+/// # Safety
+/// As [`text`].
+pub(crate) unsafe fn optional_text<'a>(ptr: *const c_char, what: &str) -> Outcome<Option<&'a str>> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { text(ptr, what) }.map(Some)
+    }
+}
+
+/// An object the call needs.
+///
+/// # Safety
+/// `ptr` is NULL or points to a live object of type `T` that outlives the call.
+pub(crate) unsafe fn object<'a, T>(ptr: *const T, what: &str) -> Outcome<&'a T> {
+    // SAFETY: the caller's contract; NULL is refused by as_ref.
+    unsafe { ptr.as_ref() }.ok_or_else(|| Failure::invalid(format!("{what} must not be NULL")))
+}
+
+/// An object the call modifies (property setters).
+///
+/// # Safety
+/// `ptr` is NULL or points to a live object of type `T` that no other thread uses meanwhile.
+pub(crate) unsafe fn object_mut<'a, T>(ptr: *mut T, what: &str) -> Outcome<&'a mut T> {
+    // SAFETY: the caller's contract; NULL is refused by as_mut.
+    unsafe { ptr.as_mut() }.ok_or_else(|| Failure::invalid(format!("{what} must not be NULL")))
+}
+
+/// An array of `len` elements; NULL is the empty array when `len` is 0.
+///
+/// # Safety
+/// `ptr` is NULL or points to `len` readable elements that outlive the call.
+pub(crate) unsafe fn array<'a, T>(ptr: *const T, len: usize, what: &str) -> Outcome<&'a [T]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(Failure::invalid(format!(
+            "{what} is NULL but its count is {len}"
+        )));
+    }
+    // SAFETY: non-NULL, `len` elements, by the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// The slot a constructor stores its object in, set to NULL at once so that a constructor
+/// that fails, for whatever reason, never leaves a stale pointer behind.
+///
+/// # Safety
+/// `out` is NULL or writable.
+pub(crate) unsafe fn out_slot<'a, T>(out: *mut *mut T) -> Outcome<&'a mut *mut T> {
+    // SAFETY: the caller's contract.
+    let slot = unsafe { out.as_mut() }.ok_or_else(|| Failure::invalid("out must not be NULL"))?;
+    *slot = std::ptr::null_mut();
+    Ok(slot)
+}
+
+/// Hands a new object to C: the caller owns it and frees it with [`free`].
+pub(crate) fn give<T>(slot: &mut *mut T, value: T) {
+    *slot = Box::into_raw(Box::new(value));
+}
+
+/// Frees what [`give`] handed out; NULL is ignored, as `free(NULL)` is.
+///
+/// # Safety
+/// `ptr` is NULL or came from [`give`] for the same `T` and was not freed before.
+pub(crate) unsafe fn free<T>(ptr: *mut T) {
+    if !ptr.is_null() {
+        // SAFETY: the caller's contract: one Box, freed once.
+        drop(unsafe { Box::from_raw(ptr) });
+    }
+}

@@ -1,0 +1,272 @@
+//! The HTTP consumers of the core (DefaultConsumer, BatchConsumer, AsyncBatchConsumer,
+//! DebugConsumer) as `sa_consumer` handles, and their counters. `request_timeout_ms` is in
+//! milliseconds, as the Python SDK documents it; 0 keeps the transport's default (30 s).
+
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sa_core::{
+    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, Error,
+};
+
+use crate::args;
+use crate::consumer::{put_with_stats, sa_consumer};
+use crate::error::{code_of, guard, Failure};
+
+/// DefaultConsumer(url_prefix, request_timeout): sends each record in its own request,
+/// synchronously; a failed send is SA_ERR_NETWORK from the call that tracked it. A URL that
+/// is not http(s) is SA_ERR_ILLEGAL_DATA here.
+#[no_mangle]
+pub unsafe extern "C" fn sa_consumer_default_new(
+    url_prefix: *const c_char,
+    request_timeout_ms: u64,
+    out: *mut *mut sa_consumer,
+) -> c_int {
+    // SAFETY: the header's pointer rules.
+    unsafe {
+        put_with_stats(out, || {
+            let url = args::text(url_prefix, "url_prefix")?;
+            let consumer = Arc::new(DefaultConsumer::new(url, Some(request_timeout_ms))?);
+            let stats = consumer.clone();
+            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+        })
+    }
+}
+
+/// BatchConsumer(url_prefix, max_size, request_timeout): buffers records and sends them
+/// synchronously, `max_size` per request (Python's default 50, which is also the cap), from
+/// the call that fills the buffer and from sa_flush()/sa_close(). Retries connection errors,
+/// timeouts, 408, 429 and 5xx; a batch given up on stays buffered and is SA_ERR_NETWORK.
+#[no_mangle]
+pub unsafe extern "C" fn sa_consumer_batch_new(
+    url_prefix: *const c_char,
+    max_size: usize,
+    request_timeout_ms: u64,
+    out: *mut *mut sa_consumer,
+) -> c_int {
+    // SAFETY: the header's pointer rules.
+    unsafe {
+        put_with_stats(out, || {
+            let url = args::text(url_prefix, "url_prefix")?;
+            let consumer = Arc::new(BatchConsumer::new(url, max_size, Some(request_timeout_ms))?);
+            let stats = consumer.clone();
+            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+        })
+    }
+}
+
+/// Told of every batch the asynchronous consumer gives up on, on one of its sender threads:
+/// the `count` records (JSON texts, valid only during the call), and the error's code and
+/// message. It must not throw; it must not call sa_close()/sa_free() of a client using this
+/// consumer.
+pub type sa_give_up_fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        records: *const *const c_char,
+        count: usize,
+        code: c_int,
+        message: *const c_char,
+    ),
+>;
+
+/// The parameters of sa_consumer_async_batch_new(). Fill it with sa_async_batch_options_init()
+/// (the defaults of the Python SDK and of the core), then change what you need.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sa_async_batch_options {
+    /// Send when the oldest waiting record has waited this long (Python's flush_max_time, 3 s).
+    pub flush_max_time_ms: u64,
+    /// Send as soon as this many records wait (20).
+    pub flush_size: usize,
+    /// Records per request at most (100). Zero counts as 1 here and in the two below.
+    pub max_batch_size: usize,
+    /// The queue's capacity: a record that finds it full is SA_ERR_NETWORK (1000).
+    pub max_size: usize,
+    /// Per request; 0 is the transport's default (30 s).
+    pub request_timeout_ms: u64,
+    /// Requests under way at once (2).
+    pub max_in_flight: usize,
+    /// How long sa_flush() waits for what was queued before it (10 s).
+    pub flush_timeout_ms: u64,
+    /// How long sa_close() waits for the queue to drain before giving up on the rest (10 s).
+    pub close_timeout_ms: u64,
+    /// Optional (NULL): told of every batch given up on.
+    pub on_give_up: sa_give_up_fn,
+    /// Passed to on_give_up; must stay valid as long as the consumer lives.
+    pub user_data: *mut c_void,
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Fills `options` with the defaults.
+#[no_mangle]
+pub unsafe extern "C" fn sa_async_batch_options_init(
+    options: *mut sa_async_batch_options,
+) -> c_int {
+    guard(|| {
+        // SAFETY: the header's pointer rules.
+        let options = unsafe { args::object_mut(options, "options") }?;
+        let d = AsyncBatchConfig::default();
+        *options = sa_async_batch_options {
+            flush_max_time_ms: millis(d.flush_max_time),
+            flush_size: d.flush_size,
+            max_batch_size: d.max_batch_size,
+            max_size: d.max_size,
+            request_timeout_ms: d.request_timeout_ms.unwrap_or(0),
+            max_in_flight: d.max_in_flight,
+            flush_timeout_ms: millis(d.flush_timeout),
+            close_timeout_ms: millis(d.close_timeout),
+            on_give_up: None,
+            user_data: std::ptr::null_mut(),
+        };
+        Ok(())
+    })
+}
+
+/// The C callback and its user data, made callable from the sender threads.
+struct GiveUp {
+    callback: unsafe extern "C" fn(*mut c_void, *const *const c_char, usize, c_int, *const c_char),
+    user_data: *mut c_void,
+}
+
+// SAFETY: sa_async_batch_options documents that on_give_up is called on sender threads with
+// this user_data; making that sound is the caller's promise.
+unsafe impl Send for GiveUp {}
+unsafe impl Sync for GiveUp {}
+
+impl GiveUp {
+    fn call(&self, records: &[String], error: &Error) {
+        let texts: Vec<CString> = records
+            .iter()
+            .map(|r| CString::new(r.as_str()).unwrap_or_default())
+            .collect();
+        let pointers: Vec<*const c_char> = texts.iter().map(|t| t.as_ptr()).collect();
+        let message = CString::new(error.message()).unwrap_or_default();
+        // SAFETY: the caller's callback, with pointers valid for the call.
+        unsafe {
+            (self.callback)(
+                self.user_data,
+                pointers.as_ptr(),
+                pointers.len(),
+                code_of(error.kind()),
+                message.as_ptr(),
+            )
+        }
+    }
+}
+
+/// AsyncBatchConsumer(url_prefix, flush_max_time, flush_size, max_batch_size, max_size,
+/// request_timeout): tracking only queues the record; background threads send batches, with
+/// retries. `options` may be NULL for the defaults. sa_flush() waits for what was queued
+/// (SA_ERR_NETWORK if some of it was given up on or is still pending after flush_timeout_ms);
+/// sa_close() drains the queue within close_timeout_ms. After fork(), the child sends
+/// through threads of its own; what the parent queued stays the parent's.
+#[no_mangle]
+pub unsafe extern "C" fn sa_consumer_async_batch_new(
+    url_prefix: *const c_char,
+    options: *const sa_async_batch_options,
+    out: *mut *mut sa_consumer,
+) -> c_int {
+    // SAFETY: the header's pointer rules.
+    unsafe {
+        put_with_stats(out, || {
+            let url = args::text(url_prefix, "url_prefix")?;
+            let mut config = AsyncBatchConfig::default();
+            if let Some(o) = options.as_ref() {
+                config.flush_max_time = Duration::from_millis(o.flush_max_time_ms);
+                config.flush_size = o.flush_size;
+                config.max_batch_size = o.max_batch_size;
+                config.max_size = o.max_size;
+                config.request_timeout_ms = Some(o.request_timeout_ms);
+                config.max_in_flight = o.max_in_flight;
+                config.flush_timeout = Duration::from_millis(o.flush_timeout_ms);
+                config.close_timeout = Duration::from_millis(o.close_timeout_ms);
+                if let Some(callback) = o.on_give_up {
+                    let give_up = GiveUp {
+                        callback,
+                        user_data: o.user_data,
+                    };
+                    config.on_give_up = Some(Arc::new(move |records: &[String], e: &Error| {
+                        give_up.call(records, e)
+                    }));
+                }
+            }
+            let consumer = Arc::new(AsyncBatchConsumer::new(url, config)?);
+            let stats = consumer.clone();
+            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+        })
+    }
+}
+
+/// DebugConsumer(url_prefix, write_data, request_timeout): sends each record on its own to
+/// the server's debug endpoint (the URL's last path segment becomes `debug`) and prints the
+/// verdict on standard output; with `write_data` false the server only checks
+/// (`Dry-Run: true`). A status of 300 or more is SA_ERR_DEBUG.
+#[no_mangle]
+pub unsafe extern "C" fn sa_consumer_debug_new(
+    url_prefix: *const c_char,
+    write_data: bool,
+    request_timeout_ms: u64,
+    out: *mut *mut sa_consumer,
+) -> c_int {
+    // SAFETY: the header's pointer rules.
+    unsafe {
+        put_with_stats(out, || {
+            let url = args::text(url_prefix, "url_prefix")?;
+            let consumer = Arc::new(DebugConsumer::new(
+                url,
+                write_data,
+                Some(request_timeout_ms),
+            )?);
+            let stats = consumer.clone();
+            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+        })
+    }
+}
+
+/// Counters of an HTTP consumer (records, unless said otherwise): nothing is lost silently.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct sa_consumer_stats {
+    /// Delivered: the server answered 2xx.
+    pub sent: u64,
+    /// Given up on after the retries, and reported by an error code or on_give_up.
+    pub failed: u64,
+    /// Refused when tracked (queue full, consumer closed): the call returned SA_ERR_NETWORK.
+    pub dropped: u64,
+    /// Requests repeated after a retryable failure (requests, not records).
+    pub retried: u64,
+    /// Waiting to be sent.
+    pub queue_depth: usize,
+    /// In requests under way.
+    pub in_flight: usize,
+}
+
+/// Reads the counters of an HTTP consumer into `*out`. For a console, file or custom
+/// consumer, SA_ERR_INVALID_ARGUMENT. Safe to call while clients use the consumer.
+#[no_mangle]
+pub unsafe extern "C" fn sa_consumer_get_stats(
+    consumer: *const sa_consumer,
+    out: *mut sa_consumer_stats,
+) -> c_int {
+    guard(|| {
+        // SAFETY: the header's pointer rules.
+        let consumer = unsafe { args::object(consumer, "consumer") }?;
+        let out = unsafe { args::object_mut(out, "out") }?;
+        let stats = consumer.stats.as_ref().ok_or_else(|| {
+            Failure::invalid("this consumer has no counters (not an HTTP consumer)")
+        })?();
+        *out = sa_consumer_stats {
+            sent: stats.sent,
+            failed: stats.failed,
+            dropped: stats.dropped,
+            retried: stats.retried,
+            queue_depth: stats.queue_depth,
+            in_flight: stats.in_flight,
+        };
+        Ok(())
+    })
+}

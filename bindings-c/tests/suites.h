@@ -1,0 +1,15 @@
+/* The C test suites besides the shared vectors. */
+#ifndef SA_TEST_SUITES_H
+#define SA_TEST_SUITES_H
+
+/* api_test.c: every function, argument check and error code. */
+void run_api_tests(void);
+/* consumer_test.c: the console, file and custom consumers (files go under work_dir). */
+void run_consumer_tests(const char *work_dir);
+/* http_test.c: the HTTP consumers against the loopback receiver at receiver_path (the
+   sa-receiver binary; NULL: those tests are skipped and listed). */
+void run_http_tests(const char *receiver_path, const char *work_dir);
+/* thread_test.c: one client used by many threads. */
+void run_thread_tests(const char *work_dir);
+
+#endif
