@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# CI for the Python binding, on a clean clone: makes the venv (maturin, pytest, mypy from PyPI)
+# and the reference SDK's own venv (scripts/ref-venv.sh), builds the module, type-checks the
+# stubs with mypy, then runs every test (shared vectors, differential test against the
+# reference, API, signatures, consumers, HTTP against the loopback receiver, fork, exit).
+# Ends with pytest's summary line; non-zero on failure.
+set -euo pipefail
+source "$(dirname "$0")/tools/env.sh"
+
+echo "--- venv and build (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+ensure_venv
+build_module
+
+echo "--- loopback receiver for the HTTP tests (tests/receiver)"
+(cd "$root" && cargo build --locked --quiet -p sa-receiver)
+export SA_RECEIVER="$CARGO_TARGET_DIR/debug/sa-receiver"
+export SA_REQUIRE_RECEIVER=1
+
+echo "--- reference SDK 1.11.0 in its own venv"
+export SA_REF_PYTHON="${SA_REF_PYTHON:-$(bash "$root/scripts/ref-venv.sh")}"
+export SA_REQUIRE_REF=1
+
+echo "--- mypy: the package and its stubs, and a program using the whole API"
+(cd "$here" && "$VENV/bin/mypy" --strict python/sensorsanalytics tests/typing_usage.py)
+
+echo "--- pytest"
+cd "$here"
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider tests

@@ -1,0 +1,189 @@
+"""The consumer classes of the reference SDK, each a thin shell around a core consumer.
+
+A client built on one of these talks to the core consumer directly (no Python call per
+record). A subclass that overrides ``send``, ``flush`` or ``close`` is called like any other
+Python consumer: any object with those three methods works as a consumer.
+"""
+
+import os
+from typing import Any, Dict, Optional, Union
+
+from ._native import (
+    NativeConsumer,
+    SensorsAnalyticsNetworkException,
+    async_batch_consumer,
+    batch_consumer,
+    concurrent_logging_consumer,
+    console_consumer,
+    debug_consumer,
+    default_consumer,
+    logging_consumer,
+)
+
+__all__ = [
+    "DefaultConsumer",
+    "BatchConsumer",
+    "AsyncBatchConsumer",
+    "DebugConsumer",
+    "ConsoleConsumer",
+    "LoggingConsumer",
+    "ConcurrentLoggingConsumer",
+]
+
+_PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _defined_here(cls: type, name: str) -> bool:
+    """Whether ``cls.<name>`` is the implementation of this module (not a subclass's)."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return klass.__module__ == __name__
+    return False
+
+
+class _NativeConsumer(object):
+    """Forwards to ``self._native``, a core consumer."""
+
+    _native: NativeConsumer
+
+    def send(self, msg: str) -> None:
+        self._native.send(msg)
+
+    def flush(self) -> None:
+        self._native.flush()
+
+    def close(self) -> None:
+        self._native.close()
+
+    def _sa_native(self) -> Optional[NativeConsumer]:
+        """The core consumer for SensorsAnalytics, unless send/flush/close were replaced."""
+        own = getattr(self, "__dict__", {})
+        for name in ("send", "flush", "close"):
+            if name in own or not _defined_here(type(self), name):
+                return None
+        return self._native
+
+
+class ConsoleConsumer(_NativeConsumer):
+    """Prints each record on one line of ``sys.stdout``."""
+
+    def __init__(self) -> None:
+        self._native = console_consumer()
+
+
+class LoggingConsumer(_NativeConsumer):
+    """Appends records to the file ``prefix``, rotated on time as Python's
+    ``TimedRotatingFileHandler`` does (``when``: S, M, H, D, midnight, W0-W6); with
+    ``backupCount`` > 0 only that many rotated files are kept."""
+
+    def __init__(self, prefix: _PathLike, backupCount: int = 0, when: str = "midnight") -> None:
+        self._native = logging_consumer(os.fspath(prefix), backupCount, when)
+
+
+class ConcurrentLoggingConsumer(_NativeConsumer):
+    """Appends records to ``prefix.YYYY-MM-DD``, ``bufferSize`` records at a time, under an
+    exclusive ``flock``: many processes can share one file."""
+
+    def __init__(self, prefix: _PathLike, bufferSize: int = 8192) -> None:
+        self._native = concurrent_logging_consumer(os.fspath(prefix), bufferSize)
+
+
+# -- HTTP consumers ------------------------------------------------------------------------
+#
+# Batching, retries and the background sender are the core's. The one Python-level seam is
+# ``_do_request(form_dict)``: replace it (on an instance, or in a subclass) and every request
+# goes to the replacement instead of the network, with ``{'data' or 'data_list': <base64 of
+# the gzipped JSON, as bytes>, 'gzip': 1}`` as in the reference.
+
+FormDict = Dict[str, Any]
+
+
+class _HttpConsumer(_NativeConsumer):
+    def _sa_request_hook(self) -> Any:
+        """The replacement ``_do_request``, or None while it is ours."""
+        if "_do_request" in getattr(self, "__dict__", {}):
+            return self.__dict__["_do_request"]
+        if getattr(type(self), "_do_request", None) in _OWN_DO_REQUEST:
+            return None
+        return getattr(self, "_do_request")
+
+    def _sa_hook_changed(self) -> None:
+        native = self.__dict__.get("_native")
+        if native is not None:
+            native.set_hooked(self._sa_request_hook() is not None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in ("_do_request", "_native"):
+            self._sa_hook_changed()
+
+    def __delattr__(self, name: str) -> None:
+        object.__delattr__(self, name)
+        if name == "_do_request":
+            self._sa_hook_changed()
+
+    def stats(self) -> Dict[str, Any]:
+        """Counters: sent, failed, dropped, retried, queue_depth, in_flight, last_error."""
+        return self._native.stats()
+
+
+class DefaultConsumer(_HttpConsumer):
+    """Sends each record at once, in its own request (``data=``), and waits for the answer.
+    ``request_timeout`` is in milliseconds."""
+
+    def __init__(self, url_prefix: str, request_timeout: Optional[float] = None) -> None:
+        self._native = default_consumer(self, url_prefix, request_timeout)
+
+    def _do_request(self, data: FormDict) -> Any:
+        """Posts one form to the server; raises SensorsAnalyticsNetworkException unless 2xx."""
+        status, body = self._native.request(data)
+        if not 200 <= status < 300:
+            raise SensorsAnalyticsNetworkException("HTTP Error %d: %s" % (status, body))
+        return True
+
+
+class BatchConsumer(DefaultConsumer):
+    """Sends records in batches (``data_list=``) of ``max_size`` (at most 50), when a batch
+    is full and on flush/close; the caller waits for the request."""
+
+    def __init__(self, url_prefix: str, max_size: int = 50, request_timeout: Optional[float] = None) -> None:
+        self._native = batch_consumer(self, url_prefix, max_size, request_timeout)
+
+
+class AsyncBatchConsumer(DefaultConsumer):
+    """Queues records (``max_size`` at most) for background threads, which send batches of up
+    to ``max_batch_size`` when ``flush_size`` records wait or every ``flush_max_time``
+    seconds, with retries. ``flush()`` waits for what was queued before it."""
+
+    def __init__(self, url_prefix: str, flush_max_time: float = 3, flush_size: int = 20,
+                 max_batch_size: int = 100, max_size: int = 1000, request_timeout: Optional[float] = None) -> None:
+        self._native = async_batch_consumer(self, url_prefix, flush_max_time, flush_size, max_batch_size, max_size,
+                                            request_timeout)
+
+
+class _DebugResponse(object):
+    """What DebugConsumer._do_request returns, as urllib's response: ``code``, ``read()``."""
+
+    def __init__(self, code: int, body: str) -> None:
+        self.code = code
+        self._body = body.encode("utf-8")
+
+    def read(self) -> bytes:
+        return self._body
+
+
+class DebugConsumer(_HttpConsumer):
+    """Sends each record to the server's debug API (the URL path's last segment becomes
+    ``debug``), prints the verdict, and raises SensorsAnalyticsDebugException when the server
+    refuses it. With ``write_data=False`` the server only checks (``Dry-Run: true``)."""
+
+    def __init__(self, url_prefix: str, write_data: bool = True, request_timeout: Optional[float] = None) -> None:
+        self._native = debug_consumer(self, url_prefix, bool(write_data), request_timeout)
+
+    def _do_request(self, data: FormDict) -> Any:
+        """Posts one form to the debug API; returns the response (``code``, ``read()``)."""
+        status, body = self._native.request(data)
+        return _DebugResponse(status, body)
+
+
+_OWN_DO_REQUEST = (DefaultConsumer._do_request, DebugConsumer._do_request)

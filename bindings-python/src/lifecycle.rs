@@ -1,0 +1,161 @@
+//! Interpreter exit: open clients flush, within a bounded time.
+//!
+//! Every client registers here (weakly) and leaves on `close()`. At exit (an `atexit` hook
+//! registered by the package), clients on a Python consumer are flushed inline (their code
+//! needs the interpreter), clients on our consumers are flushed on a helper thread while the
+//! exiting thread waits at most the exit timeout with the GIL released: a server that does
+//! not answer cannot hold the process. What fails or times out is logged to the
+//! `sensorsanalytics` logger.
+//!
+//! The registry lock is only taken with the GIL held, so a fork (which Python performs with
+//! the GIL held) never happens while another thread holds it.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::ops::Deref;
+use std::sync::{Arc, Mutex, Weak};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use sensorsanalytics::Client;
+
+use crate::log;
+
+struct Entry {
+    client: Weak<Client>,
+    /// Flushing it calls Python code (a user's consumer, ConsoleConsumer).
+    calls_python: bool,
+}
+
+static OPEN: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+
+/// Threads dropping a consumer whose drop drains a queue (see [`OffThreadDrop`]).
+static DROPPING: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+
+/// Exit timeout in milliseconds.
+static EXIT_TIMEOUT_MS: AtomicU64 = AtomicU64::new(3000);
+
+/// Set once the exit flush is over: from then on our threads never call into Python (the
+/// interpreter is being torn down; attaching to it could hang them).
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+pub fn exiting() -> bool {
+    EXITING.load(Ordering::Acquire)
+}
+
+fn open() -> std::sync::MutexGuard<'static, Vec<Entry>> {
+    OPEN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A value whose drop may wait on the network (AsyncBatchConsumer drains its queue, up to
+/// 10 s): dropped on a thread of its own, as the reference's daemon sender thread would go on
+/// sending after the consumer object is gone, so that a Python `del` (with the GIL held)
+/// never waits. Interpreter exit waits for those threads within the exit timeout; after
+/// that, such values are not dropped at all (the process is ending).
+pub struct OffThreadDrop<T: Send + 'static> {
+    value: Option<T>,
+    slow: bool,
+}
+
+impl<T: Send + 'static> OffThreadDrop<T> {
+    pub fn new(value: T, slow: bool) -> Self {
+        OffThreadDrop { value: Some(value), slow }
+    }
+}
+
+impl<T: Send + 'static> Deref for OffThreadDrop<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.value.as_ref().expect("taken only by drop")
+    }
+}
+
+impl<T: Send + 'static> Drop for OffThreadDrop<T> {
+    fn drop(&mut self) {
+        let Some(value) = self.value.take() else { return };
+        if !self.slow {
+            return;
+        }
+        if exiting() {
+            std::mem::forget(value);
+            return;
+        }
+        // If no thread can be started, the value comes back inside the error and is dropped here.
+        if let Ok(handle) = std::thread::Builder::new().name("sensorsanalytics-drop".into()).spawn(move || drop(value)) {
+            let mut dropping = DROPPING.lock().unwrap_or_else(|p| p.into_inner());
+            dropping.retain(|h| !h.is_finished());
+            dropping.push(handle);
+        }
+    }
+}
+
+pub fn register(_py: Python<'_>, client: &Arc<Client>, calls_python: bool) {
+    let mut open = open();
+    open.retain(|e| e.client.strong_count() > 0);
+    open.push(Entry { client: Arc::downgrade(client), calls_python });
+}
+
+pub fn unregister(_py: Python<'_>, client: &Arc<Client>) {
+    open().retain(|e| e.client.strong_count() > 0 && !std::ptr::eq(e.client.as_ptr(), Arc::as_ptr(client)));
+}
+
+/// `set_exit_flush_timeout(seconds)`: how long interpreter exit waits for our consumers.
+#[pyfunction]
+fn set_exit_flush_timeout(seconds: f64) {
+    let ms = if seconds.is_finite() && seconds > 0.0 { (seconds * 1000.0) as u64 } else { 0 };
+    EXIT_TIMEOUT_MS.store(ms, Ordering::Relaxed);
+}
+
+/// The `atexit` hook.
+#[pyfunction]
+fn flush_at_exit(py: Python<'_>) {
+    drain(py);
+    EXITING.store(true, Ordering::Release);
+}
+
+fn drain(py: Python<'_>) {
+    let (python, native): (Vec<_>, Vec<_>) = {
+        let open = open();
+        open.iter().filter_map(|e| Some((e.client.upgrade()?, e.calls_python))).partition(|(_, p)| *p)
+    };
+    for (client, _) in python {
+        if let Err(e) = client.flush() {
+            log::warning(py, &format!("flush at exit failed: {}", crate::error::to_py(e)));
+        }
+    }
+    let dropping = std::mem::take(&mut *DROPPING.lock().unwrap_or_else(|p| p.into_inner()));
+    if native.is_empty() && dropping.is_empty() {
+        return;
+    }
+    let timeout = Duration::from_millis(EXIT_TIMEOUT_MS.load(Ordering::Relaxed));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new().name("sensorsanalytics-exit".into()).spawn(move || {
+        let errors: Vec<String> =
+            native.iter().filter_map(|(c, _)| c.flush().err()).map(|e| e.message().to_owned()).collect();
+        for handle in dropping {
+            let _ = handle.join();
+        }
+        let _ = tx.send(errors);
+    });
+    if spawned.is_err() {
+        log::warning(py, "flush at exit: cannot start a thread");
+        return;
+    }
+    match py.detach(move || rx.recv_timeout(timeout)) {
+        Ok(errors) => {
+            for e in errors {
+                log::warning(py, &format!("flush at exit failed: {e}"));
+            }
+        }
+        Err(_) => log::warning(
+            py,
+            &format!("flush at exit did not finish within {:.1} s; unsent records are lost", timeout.as_secs_f64()),
+        ),
+    }
+}
+
+pub fn register_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(set_exit_flush_timeout, m)?)?;
+    m.add_function(wrap_pyfunction!(flush_at_exit, m)?)?;
+    Ok(())
+}
