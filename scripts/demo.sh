@@ -8,6 +8,6 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 if [ "${1:-}" = "--rust" ]; then
-    exec cargo run --quiet --locked -p sensorsanalytics-core --example ecommerce -- out/ecommerce.log
+    exec cargo run --quiet -p sensorsanalytics-core --example ecommerce -- out/ecommerce.log
 fi
 exec bash bindings-python/demo.sh "$@"

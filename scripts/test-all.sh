@@ -31,8 +31,8 @@ step() {
 }
 
 step "core + receiver (cargo test)" 1200 \
-    cargo test --locked -p sensorsanalytics-core -p sa-receiver --all-targets
-step "core doc tests" 600 cargo test --locked -p sensorsanalytics-core --doc
+    cargo test -p sensorsanalytics-core -p sa-receiver --all-targets
+step "core doc tests" 600 cargo test -p sensorsanalytics-core --doc
 step "shared vectors agree with the reference SDK" 600 \
     bash -c 'SA_REF_PYTHON="$(scripts/ref-venv.sh)" && "$SA_REF_PYTHON" tests/vectors/tools/check_reference.py'
 
