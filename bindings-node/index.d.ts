@@ -1,0 +1,147 @@
+// Types of the public API (index.js). The native half's types are generated into native.d.ts
+// by @napi-rs/cli; this file describes the classes built on it.
+
+/** A property value: string, number (integral = int, else float), boolean, Date (written in
+ * local time), bigint within 64 bits, list of strings, or null/undefined. */
+export type PropertyValue = string | number | boolean | Date | bigint | readonly string[] | null | undefined;
+
+/** Properties of an event, profile or item: keys are names (`^[a-zA-Z_$][a-zA-Z0-9_$]{0,99}$`). */
+export type Properties = { readonly [key: string]: PropertyValue };
+
+/** What a client needs of a consumer: the SDK's consumers, or any object with these. */
+export interface Consumer {
+  /** Takes one record as a JSON line. */
+  send(record: string): void;
+  flush(): void | Promise<void>;
+  close(): void | Promise<void>;
+}
+
+export interface SensorsAnalyticsOptions {
+  /** `project` of every record (a `$project` property overrides it). */
+  projectName?: string | null;
+  /** `time_free: true` on events and profiles. */
+  enableTimeFree?: boolean;
+  /** Capture `$lib_detail` (the caller's class, function, file and line): a few µs a call.
+   * Default true. */
+  libDetail?: boolean;
+}
+
+/** `SensorsAnalyticsIdentity(key, value)` of ID-Mapping 3.0. */
+export declare class SensorsAnalyticsIdentity {
+  static readonly LOGIN_ID: '$identity_login_id';
+  static readonly MOBILE: '$identity_mobile';
+  static readonly EMAIL: '$identity_email';
+  constructor(key: string, value: string);
+  key: string;
+  value: string;
+}
+
+type Identities = SensorsAnalyticsIdentity[] | [SensorsAnalyticsIdentity[]];
+
+/** The client: the methods of the reference SDK in camelCase. Methods throw
+ * SensorsAnalyticsIllegalDataException for bad input; flush() and close() return Promises. */
+export declare class SensorsAnalytics {
+  constructor(consumer: Consumer, options?: SensorsAnalyticsOptions);
+  track(distinctId: string | number, eventName: string, properties?: Properties | null, isLoginId?: boolean): void;
+  trackSignup(distinctId: string | number, originalId: string | number, properties?: Properties | null): void;
+  profileSet(distinctId: string | number, profiles: Properties | null, isLoginId?: boolean): void;
+  profileSetOnce(distinctId: string | number, profiles: Properties | null, isLoginId?: boolean): void;
+  profileIncrement(distinctId: string | number, profiles: { readonly [key: string]: number | bigint }, isLoginId?: boolean): void;
+  profileAppend(distinctId: string | number, profiles: { readonly [key: string]: readonly string[] }, isLoginId?: boolean): void;
+  /** `profileKeys`: the keys to unset, or an object whose keys are unset. */
+  profileUnset(distinctId: string | number, profileKeys: readonly string[] | Properties | null, isLoginId?: boolean): void;
+  profileDelete(distinctId: string | number, isLoginId?: boolean): void;
+  itemSet(itemType: string, itemId: string | number, properties?: Properties | null): void;
+  itemDelete(itemType: string, itemId: string | number, properties?: Properties | null): void;
+  registerSuperProperties(properties: Properties): void;
+  clearSuperProperties(): void;
+  /** At least two identities, as arguments or as one array. */
+  bind(...identities: Identities): void;
+  unbind(identity: SensorsAnalyticsIdentity): void;
+  trackById(eventName: string, properties: Properties | null, ...identities: Identities): void;
+  profileSetById(properties: Properties, ...identities: Identities): void;
+  profileSetOnceById(properties: Properties, ...identities: Identities): void;
+  profileIncrementById(properties: { readonly [key: string]: number | bigint }, ...identities: Identities): void;
+  profileAppendById(properties: { readonly [key: string]: readonly string[] }, ...identities: Identities): void;
+  profileUnsetById(profileKeys: readonly string[], ...identities: Identities): void;
+  profileDeleteById(...identities: Identities): void;
+  /** Writes or sends what the consumer buffers, off the JS thread. */
+  flush(): Promise<void>;
+  /** Flushes and releases the consumer. */
+  close(): Promise<void>;
+}
+
+/** The SDK's consumers: native, so a client hands them records without leaving native code. */
+declare abstract class NativeBackedConsumer implements Consumer {
+  send(record: string): void;
+  /** Writes or sends what is buffered, off the JS thread. */
+  flush(): Promise<void>;
+  /** Flushes and releases the consumer, off the JS thread. */
+  close(): Promise<void>;
+}
+
+export interface HttpOptions {
+  /** Per request, in milliseconds. */
+  requestTimeout?: number;
+}
+
+/** One request per record, made on the consumer's own thread; failures reject the next
+ * flush() or close(). */
+export declare class DefaultConsumer extends NativeBackedConsumer {
+  constructor(urlPrefix: string, options?: HttpOptions);
+}
+
+/** One request per `maxSize` records (default 50, at most 50), on the consumer's own thread. */
+export declare class BatchConsumer extends NativeBackedConsumer {
+  constructor(urlPrefix: string, options?: HttpOptions & { maxSize?: number });
+}
+
+export interface AsyncBatchOptions extends HttpOptions {
+  /** Seconds a record may wait before its batch is sent (3). */
+  flushMaxTime?: number;
+  /** Send as soon as this many records wait (20). */
+  flushSize?: number;
+  /** Records per request at most (100). */
+  maxBatchSize?: number;
+  /** Queue capacity; track() throws SensorsAnalyticsNetworkException when full (1000). */
+  maxSize?: number;
+}
+
+/** Batches sent by a background thread, retried with backoff. */
+export declare class AsyncBatchConsumer extends NativeBackedConsumer {
+  constructor(urlPrefix: string, options?: AsyncBatchOptions);
+}
+
+/** Each record to the debug API, verdicts on stdout; a rejected record rejects the next
+ * flush() or close() with SensorsAnalyticsDebugException. */
+export declare class DebugConsumer extends NativeBackedConsumer {
+  constructor(urlPrefix: string, options?: HttpOptions & { writeData?: boolean });
+}
+
+/** One JSON line per record on stdout. */
+export declare class ConsoleConsumer extends NativeBackedConsumer {
+  constructor();
+}
+
+/** Appends to the file `prefix`, rotated on time like Python's TimedRotatingFileHandler. */
+export declare class LoggingConsumer extends NativeBackedConsumer {
+  constructor(prefix: string, options?: { backupCount?: number; when?: 'S' | 'M' | 'H' | 'D' | 'midnight' | `W${0 | 1 | 2 | 3 | 4 | 5 | 6}` | (string & {}) });
+}
+
+/** Appends to `prefix.YYYY-MM-DD` under an exclusive lock, for many processes at once. */
+export declare class ConcurrentLoggingConsumer extends NativeBackedConsumer {
+  constructor(prefix: string, options?: { bufferSize?: number });
+}
+
+export declare class SensorsAnalyticsException extends Error {}
+/** Bad input: names, ids, values, identities. */
+export declare class SensorsAnalyticsIllegalDataException extends SensorsAnalyticsException {}
+/** A send failed, or the send queue was full. */
+export declare class SensorsAnalyticsNetworkException extends SensorsAnalyticsException {}
+/** ConcurrentLoggingConsumer could not lock or write its file. */
+export declare class SensorsAnalyticsFileLockException extends SensorsAnalyticsException {}
+/** DebugConsumer: the server rejected a record. Not a SensorsAnalyticsException (as in Python). */
+export declare class SensorsAnalyticsDebugException extends Error {}
+
+/** The SDK version, written as `$lib_version`. */
+export declare const SDK_VERSION: string;

@@ -1,0 +1,22 @@
+// ES module entry: the same objects as index.js (`import { SensorsAnalytics } from 'sensorsanalytics'`).
+import sdk from './index.js';
+
+export const {
+  SensorsAnalytics,
+  SensorsAnalyticsIdentity,
+  DefaultConsumer,
+  BatchConsumer,
+  AsyncBatchConsumer,
+  DebugConsumer,
+  ConsoleConsumer,
+  LoggingConsumer,
+  ConcurrentLoggingConsumer,
+  SensorsAnalyticsException,
+  SensorsAnalyticsIllegalDataException,
+  SensorsAnalyticsNetworkException,
+  SensorsAnalyticsFileLockException,
+  SensorsAnalyticsDebugException,
+  SDK_VERSION,
+} = sdk;
+
+export default sdk;

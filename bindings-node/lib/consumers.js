@@ -1,0 +1,173 @@
+'use strict';
+// The consumers, with the reference's parameters (options objects where Python has keyword
+// arguments). Each wraps a native consumer: a client built on one hands records to it without
+// leaving native code. Any object with send(record), flush() and close() is a consumer too
+// (see client.js).
+
+const { NativeConsumer } = require('../native.js');
+
+/** Where a consumer keeps its native half; client.js reads it. */
+const NATIVE = Symbol('sensorsanalytics.native');
+
+function options(value, what) {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object') {
+    throw new TypeError(`${what}: options must be an object`);
+  }
+  return value;
+}
+
+function nonNegativeInt(value, name) {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new TypeError(`${name} must be a non-negative integer`);
+  }
+  return value;
+}
+
+class NativeBackedConsumer {
+  constructor(native) {
+    Object.defineProperty(this, NATIVE, { value: native });
+  }
+
+  /** Hands one JSON line (one record) to the consumer. */
+  send(record) {
+    this[NATIVE].send(String(record));
+  }
+
+  /** Writes or sends what is buffered; runs off the JS thread. */
+  flush() {
+    return this[NATIVE].flush();
+  }
+
+  /** Flushes and releases the consumer; runs off the JS thread. */
+  close() {
+    return this[NATIVE].close();
+  }
+}
+
+/** `ConsoleConsumer()`: one JSON line per record on stdout. */
+class ConsoleConsumer extends NativeBackedConsumer {
+  constructor() {
+    super(NativeConsumer.console());
+  }
+}
+
+/**
+ * `LoggingConsumer(prefix, backupCount=0, when='midnight')`: appends to the file `prefix`,
+ * rotated on time like Python's TimedRotatingFileHandler.
+ */
+class LoggingConsumer extends NativeBackedConsumer {
+  constructor(prefix, opts) {
+    const { backupCount = 0, when = 'midnight' } = options(opts, 'LoggingConsumer');
+    super(NativeConsumer.logging(String(prefix), nonNegativeInt(backupCount, 'backupCount'), String(when)));
+  }
+}
+
+/**
+ * `ConcurrentLoggingConsumer(prefix, bufferSize=8192)`: appends to `prefix.YYYY-MM-DD` under
+ * an exclusive lock, so that many processes can share the file.
+ */
+class ConcurrentLoggingConsumer extends NativeBackedConsumer {
+  constructor(prefix, opts) {
+    const { bufferSize = 8192 } = options(opts, 'ConcurrentLoggingConsumer');
+    super(NativeConsumer.concurrentLogging(String(prefix), nonNegativeInt(bufferSize, 'bufferSize')));
+  }
+}
+
+/** A request timeout in milliseconds (the documentation's unit), or undefined. */
+function timeout(value) {
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isFinite(value) || value <= 0 || value > 0xffffffff) {
+    throw new TypeError('requestTimeout must be a positive number of milliseconds');
+  }
+  return Math.ceil(value);
+}
+
+function positiveInt(value, name) {
+  if (!Number.isInteger(value) || value <= 0 || value > 0xffffffff) {
+    throw new TypeError(`${name} must be a positive integer`);
+  }
+  return value;
+}
+
+function url(value) {
+  if (typeof value !== 'string') throw new TypeError('urlPrefix must be a string');
+  return value;
+}
+
+/**
+ * `DefaultConsumer(url_prefix, request_timeout=None)`: one request per record. The request
+ * is made on the consumer's own thread, never on the JS thread; a failure rejects the next
+ * flush() or close().
+ */
+class DefaultConsumer extends NativeBackedConsumer {
+  constructor(urlPrefix, opts) {
+    const { requestTimeout } = options(opts, 'DefaultConsumer');
+    super(NativeConsumer.defaultConsumer(url(urlPrefix), timeout(requestTimeout)));
+  }
+}
+
+/**
+ * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: one request per `maxSize`
+ * records (at most 50), sent on the consumer's own thread; failures reject the next flush().
+ */
+class BatchConsumer extends NativeBackedConsumer {
+  constructor(urlPrefix, opts) {
+    const { maxSize = 50, requestTimeout } = options(opts, 'BatchConsumer');
+    super(NativeConsumer.batch(url(urlPrefix), positiveInt(maxSize, 'maxSize'), timeout(requestTimeout)));
+  }
+}
+
+/**
+ * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
+ * max_size=1000, request_timeout=None)`: a background sender; `flushMaxTime` in seconds.
+ * send() fails with SensorsAnalyticsNetworkException when `maxSize` records are waiting.
+ */
+class AsyncBatchConsumer extends NativeBackedConsumer {
+  constructor(urlPrefix, opts) {
+    const {
+      flushMaxTime = 3,
+      flushSize = 20,
+      maxBatchSize = 100,
+      maxSize = 1000,
+      requestTimeout,
+    } = options(opts, 'AsyncBatchConsumer');
+    if (!Number.isFinite(flushMaxTime) || flushMaxTime <= 0) {
+      throw new TypeError('flushMaxTime must be a positive number of seconds');
+    }
+    super(NativeConsumer.asyncBatch(
+      url(urlPrefix),
+      flushMaxTime,
+      positiveInt(flushSize, 'flushSize'),
+      positiveInt(maxBatchSize, 'maxBatchSize'),
+      positiveInt(maxSize, 'maxSize'),
+      timeout(requestTimeout),
+    ));
+  }
+}
+
+/**
+ * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
+ * debug API (`Dry-Run` when `writeData` is false), verdicts printed on stdout. A rejected
+ * record rejects the next flush() or close() with SensorsAnalyticsDebugException.
+ */
+class DebugConsumer extends NativeBackedConsumer {
+  constructor(urlPrefix, opts) {
+    const { writeData = true, requestTimeout } = options(opts, 'DebugConsumer');
+    super(NativeConsumer.debug(url(urlPrefix), !!writeData, timeout(requestTimeout)));
+  }
+}
+
+module.exports = {
+  NATIVE,
+  NativeBackedConsumer,
+  DefaultConsumer,
+  BatchConsumer,
+  AsyncBatchConsumer,
+  DebugConsumer,
+  ConsoleConsumer,
+  LoggingConsumer,
+  ConcurrentLoggingConsumer,
+  options,
+  nonNegativeInt,
+};

@@ -1,0 +1,202 @@
+'use strict';
+// Every consumer: the file and console consumers on disk and stdout, the HTTP consumers
+// against the loopback receiver (tests/receiver).
+
+const { test, describe, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const sdk = require('..');
+const receiver = require('./support/receiver.js');
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-node-test-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const readLines = (file) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+function localDate(d = new Date()) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+describe('LoggingConsumer', () => {
+  test('appends one JSON line per record; flush and close are Promises', async () => {
+    const file = path.join(tmp, 'logging.log');
+    const sa = new sdk.SensorsAnalytics(new sdk.LoggingConsumer(file));
+    for (let i = 0; i < 100; i++) sa.track(`u${i}`, 'E', { i });
+    const p = sa.flush();
+    assert.ok(p instanceof Promise);
+    await p;
+    assert.equal(readLines(file).length, 100);
+    sa.track('u', 'Last');
+    await sa.close();
+    const lines = readLines(file);
+    assert.equal(lines.length, 101);
+    assert.equal(lines[100].event, 'Last');
+  });
+
+  test('options are checked: when and backupCount', () => {
+    const file = path.join(tmp, 'opts.log');
+    assert.throws(() => new sdk.LoggingConsumer(file, { when: 'X' }), {
+      name: 'SensorsAnalyticsIllegalDataException',
+      message: 'Invalid rollover interval specified: X',
+    });
+    assert.throws(() => new sdk.LoggingConsumer(file, { backupCount: -1 }), TypeError);
+    assert.throws(() => new sdk.LoggingConsumer(file, 7), TypeError);
+    new sdk.LoggingConsumer(file, { when: 'H', backupCount: 3 }).close();
+  });
+
+  test('send() takes a record directly', async () => {
+    const file = path.join(tmp, 'direct.log');
+    const c = new sdk.LoggingConsumer(file);
+    c.send('{"a":1}');
+    await c.close();
+    assert.equal(fs.readFileSync(file, 'utf8'), '{"a":1}\n');
+  });
+});
+
+describe('ConcurrentLoggingConsumer', () => {
+  test('writes prefix.YYYY-MM-DD (local date)', async () => {
+    const prefix = path.join(tmp, 'concurrent');
+    const sa = new sdk.SensorsAnalytics(new sdk.ConcurrentLoggingConsumer(prefix, { bufferSize: 10 }));
+    for (let i = 0; i < 25; i++) sa.track(`u${i}`, 'E');
+    await sa.close();
+    assert.equal(readLines(`${prefix}.${localDate()}`).length, 25);
+  });
+
+  test('bufferSize is checked', () => {
+    assert.throws(() => new sdk.ConcurrentLoggingConsumer(path.join(tmp, 'x'), { bufferSize: 1.5 }), TypeError);
+  });
+
+  test('many processes append whole lines', async () => {
+    const prefix = path.join(tmp, 'multi');
+    const script = `const sdk = require(${JSON.stringify(path.resolve(__dirname, '..'))});
+      const sa = new sdk.SensorsAnalytics(new sdk.ConcurrentLoggingConsumer(process.argv[1], { bufferSize: 7 }));
+      for (let i = 0; i < 500; i++) sa.track('p' + process.pid, 'E', { i, pad: 'x'.repeat(200) });
+      sa.close();`;
+    const { spawn } = require('node:child_process');
+    await Promise.all([0, 1, 2].map(() => new Promise((resolve, reject) => {
+      spawn(process.execPath, ['-e', script, prefix], { stdio: 'inherit' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`exit ${c}`))));
+    })));
+    const lines = readLines(`${prefix}.${localDate()}`);
+    assert.equal(lines.length, 1500);
+  });
+});
+
+describe('ConsoleConsumer', () => {
+  test('one JSON line per record on stdout', () => {
+    const out = execFileSync(process.execPath, ['-e', `
+      const sdk = require(${JSON.stringify(path.resolve(__dirname, '..'))});
+      const sa = new sdk.SensorsAnalytics(new sdk.ConsoleConsumer());
+      sa.track('u1', 'A'); console.log('between'); sa.track('u1', 'B');`]).toString();
+    const lines = out.trim().split('\n');
+    assert.equal(lines.length, 3);
+    assert.equal(JSON.parse(lines[0]).event, 'A');
+    assert.equal(lines[1], 'between');
+    assert.equal(JSON.parse(lines[2]).event, 'B');
+  });
+});
+
+describe('HTTP consumers (loopback receiver)', () => {
+  test('DefaultConsumer: one request per record, off the JS thread', async () => {
+    const r = await receiver.start(['--delay-ms', '300']);
+    try {
+      const sa = new sdk.SensorsAnalytics(new sdk.DefaultConsumer(r.url, { requestTimeout: 5000 }));
+      const t0 = Date.now();
+      for (let i = 0; i < 3; i++) sa.track(`u${i}`, 'E', { i });
+      assert.ok(Date.now() - t0 < 250, 'track() must not wait for the network');
+      await sa.flush();
+      const recs = await r.records();
+      assert.deepEqual(recs.map((x) => x.properties.i), [0, 1, 2]);
+      assert.equal((await r.requests()).length, 3);
+      await sa.close();
+    } finally {
+      r.stop();
+    }
+  });
+
+  test('DefaultConsumer: a failed request rejects the next flush with SensorsAnalyticsNetworkException', async () => {
+    const r = await receiver.start(['--default-status', '500']);
+    try {
+      const sa = new sdk.SensorsAnalytics(new sdk.DefaultConsumer(r.url));
+      sa.track('u1', 'E');
+      await assert.rejects(sa.flush(), (e) => e instanceof sdk.SensorsAnalyticsNetworkException);
+      await sa.close();
+    } finally {
+      r.stop();
+    }
+  });
+
+  test('DefaultConsumer: an unreachable server is a Network error too', async () => {
+    const sa = new sdk.SensorsAnalytics(new sdk.DefaultConsumer('http://127.0.0.1:9/sa', { requestTimeout: 2000 }));
+    sa.track('u1', 'E');
+    await assert.rejects(sa.close(), sdk.SensorsAnalyticsNetworkException);
+  });
+
+  test('a bad URL is refused at construction', () => {
+    assert.throws(() => new sdk.DefaultConsumer('not a url'), sdk.SensorsAnalyticsException);
+    assert.throws(() => new sdk.DefaultConsumer(5), TypeError);
+  });
+
+  test('BatchConsumer: maxSize records per request', async () => {
+    const r = await receiver.start();
+    try {
+      const sa = new sdk.SensorsAnalytics(new sdk.BatchConsumer(r.url, { maxSize: 3 }));
+      for (let i = 0; i < 7; i++) sa.track(`u${i}`, 'E', { i });
+      await sa.close();
+      const recs = await r.records();
+      assert.deepEqual(recs.map((x) => x.properties.i), [0, 1, 2, 3, 4, 5, 6]);
+      assert.deepEqual((await r.requests()).map((q) => q.records), [3, 3, 1]);
+    } finally {
+      r.stop();
+    }
+  });
+
+  test('AsyncBatchConsumer: batches from a background thread, all delivered by close()', async () => {
+    const r = await receiver.start(['--status-seq', '503,503']);
+    try {
+      const sa = new sdk.SensorsAnalytics(new sdk.AsyncBatchConsumer(r.url, { flushSize: 10, maxBatchSize: 10, flushMaxTime: 0.2 }));
+      for (let i = 0; i < 45; i++) sa.track(`u${i}`, 'E', { i });
+      await sa.close();
+      const recs = await r.records();
+      assert.deepEqual(recs.map((x) => x.properties.i).sort((a, b) => a - b), [...Array(45).keys()]);
+    } finally {
+      r.stop();
+    }
+  });
+
+  test('AsyncBatchConsumer: a full queue throws SensorsAnalyticsNetworkException from track()', async () => {
+    // Answers take 2 s: two requests of 10 in flight, one batch being built, 5 in the queue.
+    const r = await receiver.start(['--delay-ms', '2000']);
+    const sa = new sdk.SensorsAnalytics(new sdk.AsyncBatchConsumer(r.url, { maxSize: 5, flushSize: 10, maxBatchSize: 10 }));
+    try {
+      assert.throws(() => {
+        for (let i = 0; i < 100000; i++) sa.track(`u${i}`, 'E');
+      }, sdk.SensorsAnalyticsNetworkException);
+    } finally {
+      await sa.close().catch(() => {});
+      r.stop();
+    }
+  });
+
+  test('DebugConsumer: the debug path, Dry-Run, and rejection as SensorsAnalyticsDebugException', async () => {
+    const r = await receiver.start();
+    try {
+      const dry = new sdk.SensorsAnalytics(new sdk.DebugConsumer(r.url, { writeData: false }));
+      dry.track('u1', 'E');
+      await dry.close();
+      const [req] = await r.requests();
+      assert.equal(req.path, '/debug');
+      assert.equal(req.dry_run, 'true');
+      await r.control({ default_status: 400 });
+      const sa = new sdk.SensorsAnalytics(new sdk.DebugConsumer(r.url));
+      sa.track('u1', 'E');
+      await assert.rejects(sa.flush(), (e) => e instanceof sdk.SensorsAnalyticsDebugException && !(e instanceof sdk.SensorsAnalyticsException));
+      await sa.close();
+    } finally {
+      r.stop();
+    }
+  });
+});
