@@ -1,0 +1,49 @@
+package sensorsanalytics
+
+import sensorsanalytics.uniffi.LinePrinter
+import sensorsanalytics.uniffi.NativeConsumer
+
+// The HTTP consumers of the reference. Sending, batching, retries (SPEC.md §4) and the
+// background queue run in the core; `requestTimeout` is in milliseconds, null for the default.
+
+/** `DefaultConsumer(url_prefix, request_timeout=None)`: one record per request, synchronous. */
+class DefaultConsumer @JvmOverloads constructor(urlPrefix: String, requestTimeout: Long? = null) :
+    NativeBackedConsumer(translated { NativeConsumer.httpDefault(urlPrefix, requestTimeout) })
+
+/**
+ * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends `maxSize` records per
+ * request (at most 50) once that many wait, and on flush/close; the caller waits.
+ */
+class BatchConsumer @JvmOverloads constructor(urlPrefix: String, maxSize: Int = 50, requestTimeout: Long? = null) :
+    NativeBackedConsumer(translated { NativeConsumer.batch(urlPrefix, maxSize.toLong(), requestTimeout) })
+
+/**
+ * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
+ * max_size=1000, request_timeout=None)`: `send` only queues; a background thread sends. A
+ * null argument takes the core's default (the values above). A full queue is a
+ * [SensorsAnalyticsNetworkException].
+ */
+class AsyncBatchConsumer @JvmOverloads constructor(
+    urlPrefix: String,
+    flushMaxTime: Double? = null,
+    flushSize: Int? = null,
+    maxBatchSize: Int? = null,
+    maxSize: Int? = null,
+    requestTimeout: Long? = null,
+) : NativeBackedConsumer(
+    translated {
+        NativeConsumer.asyncBatch(urlPrefix, flushMaxTime, flushSize?.toLong(), maxBatchSize?.toLong(), maxSize?.toLong(), requestTimeout)
+    },
+)
+
+/**
+ * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: sends each record to the
+ * debug API and prints the verdict; a refusal is a [SensorsAnalyticsDebugException].
+ */
+class DebugConsumer @JvmOverloads constructor(urlPrefix: String, writeData: Boolean = true, requestTimeout: Long? = null) :
+    NativeBackedConsumer(translated { NativeConsumer.debug(urlPrefix, writeData, requestTimeout, SystemOutPrinter) })
+
+/** The verdicts go to System.out, where JVM users (and test runners) capture output. */
+private object SystemOutPrinter : LinePrinter {
+    override fun printLine(line: String) = println(line)
+}
