@@ -45,6 +45,10 @@ for lang in python node c swift; do
     fi
 done
 
+if [ -f tests/reliability/run.sh ]; then
+    step "reliability (faults, exit, fork, files, nginx, memory)" 1500 bash tests/reliability/run.sh
+fi
+
 echo
 if [ "$failed" -ne 0 ]; then
     printf 'failed step: %s\n' "${failed_steps[@]}"
