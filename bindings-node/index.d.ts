@@ -108,8 +108,26 @@ export interface AsyncBatchOptions extends HttpOptions {
 }
 
 /** Batches sent by a background thread, retried with backoff. */
+/** Counters of an HTTP consumer: nothing is lost silently. */
+export interface ConsumerStats {
+  /** Records delivered (2xx). */
+  sent: number;
+  /** Records given up on after the retries (also warned about on stderr). */
+  failed: number;
+  /** Records refused by send: queue full, or consumer closed. */
+  dropped: number;
+  /** Requests repeated after a retryable failure. */
+  retried: number;
+  /** Records waiting to be sent. */
+  queueDepth: number;
+  /** The most recent failure's message. */
+  lastError?: string;
+}
+
 export declare class AsyncBatchConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: AsyncBatchOptions);
+  /** The counters of records sent, given up on, refused and waiting. */
+  stats(): ConsumerStats;
 }
 
 /** Each record to the debug API, verdicts on stdout; a rejected record rejects the next

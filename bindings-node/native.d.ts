@@ -55,6 +55,8 @@ export declare class NativeConsumer {
    * max_size=1000, request_timeout=None)`: the core's own sender thread; `send` never waits.
    */
   static asyncBatch(urlPrefix: string, flushMaxTimeSecs: number, flushSize: number, maxBatchSize: number, maxSize: number, requestTimeoutMs?: number | undefined | null): NativeConsumer
+  /** The consumer's counters, or null for a consumer that keeps none. */
+  stats(): ConsumerStats | null
   /**
    * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
    * debug API, on the consumer's own thread; a rejection fails the next flush.
@@ -73,6 +75,22 @@ export declare class NativeConsumer {
    * asynchronous can run any more.
    */
   finishSync(close: boolean): void
+}
+
+/** An HTTP consumer's counters (SPEC.md §4: nothing is lost silently), as a JS object. */
+export interface ConsumerStats {
+  /** Records delivered (2xx). */
+  sent: number
+  /** Records given up on after the retries. */
+  failed: number
+  /** Records refused by send (queue full, consumer closed). */
+  dropped: number
+  /** Requests repeated after a retryable failure. */
+  retried: number
+  /** Records waiting to be sent. */
+  queueDepth: number
+  /** The most recent failure's message. */
+  lastError?: string
 }
 
 /** The profile operations, as `ProfileOp.Set` etc. in JS (numbers 0 to 5). */

@@ -144,6 +144,14 @@ class AsyncBatchConsumer extends NativeBackedConsumer {
       timeout(requestTimeout),
     ));
   }
+
+  /**
+   * The counters: records sent, failed (given up on after the retries, also warned about on
+   * stderr), dropped (refused: queue full or closed), retried requests, queue depth, last error.
+   */
+  stats() {
+    return this[NATIVE].stats();
+  }
 }
 
 /**

@@ -10,21 +10,42 @@ use napi::{Env, Result};
 use napi_derive::napi;
 use sensorsanalytics::{
     AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, ConcurrentLoggingConsumer,
-    ConsoleConsumer, Consumer, DebugConsumer, DefaultConsumer, LoggingConsumer,
+    ConsoleConsumer, Consumer, DebugConsumer, DefaultConsumer, LoggingConsumer, Stats,
 };
 
 use crate::background::Background;
 use crate::error::{self, Failure};
 use crate::task::{self, ConsumerTask, Op};
 
+/// Reads a consumer's counters; only consumers that keep them have one.
+type StatsSource = Arc<dyn Fn() -> Stats + Send + Sync>;
+
 #[napi]
 pub struct NativeConsumer {
     pub(crate) inner: Arc<dyn Consumer>,
+    stats: Option<StatsSource>,
+}
+
+/// An HTTP consumer's counters (SPEC.md §4: nothing is lost silently), as a JS object.
+#[napi(object)]
+pub struct ConsumerStats {
+    /// Records delivered (2xx).
+    pub sent: f64,
+    /// Records given up on after the retries.
+    pub failed: f64,
+    /// Records refused by send (queue full, consumer closed).
+    pub dropped: f64,
+    /// Requests repeated after a retryable failure.
+    pub retried: f64,
+    /// Records waiting to be sent.
+    pub queue_depth: f64,
+    /// The most recent failure's message.
+    pub last_error: Option<String>,
 }
 
 fn made(env: &Env, c: sensorsanalytics::Result<impl Consumer + 'static>) -> Result<NativeConsumer> {
     match c {
-        Ok(c) => Ok(NativeConsumer { inner: Arc::new(c) }),
+        Ok(c) => Ok(NativeConsumer { inner: Arc::new(c), stats: None }),
         Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
     }
 }
@@ -36,6 +57,7 @@ impl NativeConsumer {
     pub fn console() -> Self {
         NativeConsumer {
             inner: Arc::new(ConsoleConsumer::new()),
+            stats: None,
         }
     }
 
@@ -108,9 +130,40 @@ impl NativeConsumer {
             max_batch_size: max_batch_size as usize,
             max_size: max_size as usize,
             request_timeout_ms: request_timeout_ms.map(u64::from),
+            // A batch given up on outside flush()/close() has no caller to throw to: say so
+            // on stderr (Node has no logger of the SDK's; Python logs a warning), and count
+            // it in stats().failed.
+            on_give_up: Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
+                eprintln!(
+                    "sensorsanalytics: AsyncBatchConsumer gave up on {} records: {}",
+                    records.len(),
+                    e.message()
+                );
+            })),
             ..AsyncBatchConfig::default()
         };
-        made(&env, AsyncBatchConsumer::new(&url_prefix, config))
+        match AsyncBatchConsumer::new(&url_prefix, config) {
+            Ok(c) => {
+                let c = Arc::new(c);
+                let counters = c.clone();
+                Ok(NativeConsumer { inner: c, stats: Some(Arc::new(move || counters.stats())) })
+            }
+            Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
+        }
+    }
+
+    /// The consumer's counters, or null for a consumer that keeps none.
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> Option<ConsumerStats> {
+        let s = (self.stats.as_ref()?)();
+        Some(ConsumerStats {
+            sent: s.sent as f64,
+            failed: s.failed as f64,
+            dropped: s.dropped as f64,
+            retried: s.retried as f64,
+            queue_depth: s.queue_depth as f64,
+            last_error: s.last_error,
+        })
     }
 
     /// `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the

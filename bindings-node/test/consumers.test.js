@@ -167,6 +167,28 @@ describe('HTTP consumers (loopback receiver)', () => {
     }
   });
 
+  test('AsyncBatchConsumer: records given up on in the background are counted in stats()', async () => {
+    // 400 is a final answer: the batch is given up on at once, with no flush() to reject.
+    const r = await receiver.start(['--default-status', '400']);
+    const consumer = new sdk.AsyncBatchConsumer(r.url, { flushSize: 5, maxBatchSize: 5, flushMaxTime: 0.1 });
+    const sa = new sdk.SensorsAnalytics(consumer);
+    try {
+      for (let i = 0; i < 5; i++) sa.track(`u${i}`, 'E', { i });
+      const deadline = Date.now() + 10000;
+      while (consumer.stats().failed < 5 && Date.now() < deadline) {
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      const stats = consumer.stats();
+      assert.equal(stats.failed, 5);
+      assert.equal(stats.sent, 0);
+      assert.equal(stats.queueDepth, 0);
+      assert.match(stats.lastError, /400/);
+    } finally {
+      await sa.close().catch(() => {});
+      r.stop();
+    }
+  });
+
   test('AsyncBatchConsumer: a full queue throws SensorsAnalyticsNetworkException from track()', async () => {
     // Answers take 2 s: two requests of 10 in flight, one batch being built, 5 in the queue.
     const r = await receiver.start(['--delay-ms', '2000']);
