@@ -58,8 +58,52 @@ fn find_escape(bytes: &[u8]) -> Option<usize> {
     bytes[i..].iter().position(|&b| ESCAPE[b as usize] != 0).map(|p| i + p)
 }
 
+/// The bytes of a slice shorter than 8 in one word, for checks that only ask whether *some*
+/// byte is of a kind: bytes may repeat, and the rest are `pad`. Overlapping loads instead of a
+/// byte loop or a variable-length copy (which would be a memcpy call).
+#[inline]
+pub(crate) fn short_word(bytes: &[u8], pad: u8) -> u64 {
+    let n = bytes.len();
+    debug_assert!(n < 8);
+    let ones = 0x0101_0101_0101_0101u64;
+    if n >= 4 {
+        let lo = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+        let hi = u32::from_le_bytes(bytes[n - 4..].try_into().expect("4 bytes"));
+        u64::from(lo) | u64::from(hi) << 32
+    } else if n > 0 {
+        let three = u64::from(bytes[0]) | u64::from(bytes[n / 2]) << 8 | u64::from(bytes[n - 1]) << 16;
+        three | (ones * u64::from(pad)) << 24
+    } else {
+        ones * u64::from(pad)
+    }
+}
+
+/// Whether any byte of `bytes` needs escaping, without a byte-by-byte tail: the last (possibly
+/// overlapping) word covers the tail, and a string shorter than a word is padded with a byte
+/// that never needs escaping. Most strings are clean; this keeps them to one scan and one copy.
+#[inline]
+fn any_escape(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    if n < 8 {
+        return word_needs_escape(short_word(bytes, b'a'));
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        if word_needs_escape(w) {
+            return true;
+        }
+        i += 8;
+    }
+    word_needs_escape(u64::from_le_bytes(bytes[n - 8..].try_into().expect("8 bytes")))
+}
+
 /// The inside of a JSON string, without quotes: for values written in pieces.
 pub fn push_escaped(out: &mut Vec<u8>, s: &str) {
+    if !any_escape(s.as_bytes()) {
+        out.extend_from_slice(s.as_bytes());
+        return;
+    }
     let mut rest = s.as_bytes();
     while let Some(p) = find_escape(rest) {
         out.extend_from_slice(&rest[..p]);
@@ -163,7 +207,7 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value<'_>) {
 /// names hold only `[A-Za-z0-9_$]`, so nothing needs escaping and the key is copied as is.
 pub fn write_name_key(out: &mut Vec<u8>, first: &mut bool, key: &str) {
     debug_assert!(find_escape(key.as_bytes()).is_none());
-    out.reserve(key.len() + 4);
+    // Fixed-size pieces compile to plain stores; only the key itself is a variable-length copy.
     if !*first {
         out.push(b',');
     }
@@ -202,6 +246,21 @@ mod tests {
                 assert_eq!(back, text);
             }
         }
+    }
+
+    #[test]
+    fn escapes_found_at_every_length() {
+        for len in 1..=24 {
+            for pos in 0..len {
+                for special in [b'"', b'\\', b'\n', 0x1f, 0] {
+                    let mut text = vec![b'x'; len];
+                    text[pos] = special;
+                    assert!(any_escape(&text), "{len} {pos}");
+                }
+            }
+            assert!(!any_escape(&vec![b'x'; len]));
+        }
+        assert!(!any_escape(b""));
     }
 
     #[test]

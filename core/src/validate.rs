@@ -53,7 +53,11 @@ fn is_reserved(name: &[u8]) -> bool {
         (11, b'o') => b"original_id",
         _ => b"",
     };
-    (!candidate.is_empty() && name.eq_ignore_ascii_case(candidate))
+    // The last byte first: it rejects most same-length, same-initial names (`product_id` vs
+    // `properties`) without the byte-by-byte compare.
+    (!candidate.is_empty()
+        && name[name.len() - 1] | 0x20 == candidate[candidate.len() - 1]
+        && name.eq_ignore_ascii_case(candidate))
         || (first == b'u'
             && name.len() >= 8
             && (name[..8].eq_ignore_ascii_case(b"user_tag")
@@ -69,7 +73,40 @@ pub fn is_valid_name(name: &str) -> bool {
         Some(&first) if NAME_BYTES[first as usize] == 1 && bytes.len() <= MAX_NAME_CHARS => {}
         _ => return false,
     }
-    bytes[1..].iter().all(|&b| NAME_BYTES[b as usize] != 0) && !is_reserved(bytes)
+    all_name_bytes(bytes) && !is_reserved(bytes)
+}
+
+/// Whether all 8 bytes of `w` are in `[A-Za-z0-9_$]`, eight at a time (this runs for every
+/// key of every record). For 7-bit bytes, `(x | 0x80) - c` keeps its high bit iff `x >= c` and
+/// never borrows from the next byte, so each byte gets an exact range test.
+#[inline]
+fn word_all_name_bytes(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    if w & HIGH != 0 {
+        return false;
+    }
+    let ge = |x: u64, c: u8| ((x | HIGH) - ONES * u64::from(c)) & HIGH;
+    let within = |x: u64, lo: u8, hi: u8| ge(x, lo) & !ge(x, hi + 1);
+    let lower = w | (ONES * 0x20); // ASCII letters to lower case; only letters land in a..z
+    let ok = within(lower, b'a', b'z') | within(w, b'0', b'9') | within(w, b'_', b'_') | within(w, b'$', b'$');
+    ok & HIGH == HIGH
+}
+
+/// Every byte of `bytes` in `[A-Za-z0-9_$]` (the first byte's stricter rule is checked apart).
+fn all_name_bytes(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    if n < 8 {
+        return word_all_name_bytes(crate::json::short_word(bytes, b'a'));
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        if !word_all_name_bytes(u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"))) {
+            return false;
+        }
+        i += 8;
+    }
+    word_all_name_bytes(u64::from_le_bytes(bytes[n - 8..].try_into().expect("8 bytes")))
 }
 
 fn char_count(s: &str) -> usize {
@@ -286,6 +323,19 @@ mod tests {
         }
         assert!(is_valid_name("user_grou"));
         assert!(!is_valid_name("User_Group1"));
+    }
+
+    #[test]
+    fn name_bytes_match_the_table() {
+        for len in 1..=20 {
+            for pos in 0..len {
+                for b in 0..=255u8 {
+                    let mut text = vec![b'x'; len];
+                    text[pos] = b;
+                    assert_eq!(all_name_bytes(&text), NAME_BYTES[b as usize] != 0, "{len} {pos} {b}");
+                }
+            }
+        }
     }
 
     #[test]

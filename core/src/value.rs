@@ -151,6 +151,14 @@ impl<'a> From<Vec<&'a str>> for Value<'a> {
     }
 }
 
+/// Key equality, checking length and first byte before the full compare: lookups run for every
+/// property of every record, and most candidates differ there (`$time` vs `price`), which
+/// saves a memcmp call each.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 /// An ordered map of properties: insertion order is the output order, as with Python dicts;
 /// assigning an existing key keeps its position. Lookups are linear: events carry a handful of
 /// properties, where a scan beats hashing.
@@ -185,7 +193,7 @@ impl<'a> Properties<'a> {
     }
 
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entries.iter().find(|(k, _)| same_key(k, key)).map(|(_, v)| v)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {

@@ -259,10 +259,29 @@ impl LoggingConsumer {
     }
 }
 
+/// Epoch seconds for the rotation check of every record: the kernel's coarse clock (a read of
+/// a value the vDSO keeps, no hardware timer read) is a few milliseconds behind at most, well
+/// within the second that rotation times are reckoned in.
+#[cfg(target_os = "linux")]
+fn coarse_now_secs() -> i64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; clock_gettime only writes into it.
+    if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0 {
+        ts.tv_sec as i64
+    } else {
+        now_secs()
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn coarse_now_secs() -> i64 {
+    now_secs()
+}
+
 impl Consumer for LoggingConsumer {
     fn send(&self, record: &str) -> Result<()> {
         let mut state = self.lock();
-        let now = now_secs();
+        let now = coarse_now_secs();
         if now >= state.rollover_at {
             self.rotate(&mut state, now)?;
         }
