@@ -181,7 +181,7 @@ fn call(sa: &Client, method: &str, args: &Map<String, Json>) -> sensorsanalytics
         return Err(sensorsanalytics::Error::IllegalData(msg_item_type(&python_str(v))));
     }
     for key in ["properties", "profiles"] {
-        if try_properties(args.get(key)).is_err() && !(method == "register_super_properties") {
+        if try_properties(args.get(key)).is_err() && method != "register_super_properties" {
             return Err(not_a_dict(method));
         }
     }
@@ -195,10 +195,9 @@ fn call(sa: &Client, method: &str, args: &Map<String, Json>) -> sensorsanalytics
             return Err(sensorsanalytics::Error::IllegalData(sensorsanalytics::validate::msg_key_not_str(&python_str(key))));
         }
         if !id["value"].is_string() {
-            sensorsanalytics::validate::check_key(key.as_str().unwrap_or_default())?;
-            return Err(sensorsanalytics::Error::IllegalData(
-                sensorsanalytics::validate::msg_identity_value_not_str(&python_str(key).trim_matches('"').to_owned()),
-            ));
+            let key = key.as_str().unwrap_or_default();
+            sensorsanalytics::validate::check_key(key)?;
+            return Err(sensorsanalytics::Error::IllegalData(sensorsanalytics::validate::msg_identity_value_not_str(key)));
         }
     }
     if let Some(keys) = args.get("profile_keys") {

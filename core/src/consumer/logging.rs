@@ -121,10 +121,10 @@ impl When {
         Local
             .timestamp_opt(result, 0)
             .earliest()
-            .and_then(|r| {
+            .map(|r| {
                 let off = i64::from(r.num_seconds_from_midnight());
                 let back = if off > DAY / 2 { off - DAY } else { off };
-                Some(result - back)
+                result - back
             })
             .unwrap_or(result)
     }
@@ -267,7 +267,7 @@ fn coarse_now_secs() -> i64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec; clock_gettime only writes into it.
     if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0 {
-        ts.tv_sec as i64
+        i64::from(ts.tv_sec)
     } else {
         now_secs()
     }
