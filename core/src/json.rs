@@ -27,21 +27,37 @@ static ESCAPE: [u8; 256] = {
 
 /// Writes `s` as a JSON string. Non-ASCII stays raw UTF-8 (the files are UTF-8).
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    out.reserve(s.len() + 2);
+    out.reserve(s.len() + 10);
     out.push(b'"');
     push_escaped(out, s);
     out.push(b'"');
 }
 
-/// Whether any byte of the 8 in `w` needs escaping: < 0x20, `"` or `\\` (SWAR: the classic
-/// has-zero-byte / has-less-than bit tricks, eight bytes per step).
+/// Nonzero when some byte of the 8 in `w` needs escaping: < 0x20, `"` or `\\` (SWAR: the
+/// classic has-zero-byte / has-less-than bit tricks, eight bytes per step). Exact as an "any"
+/// test: a false bit can only appear above a byte that really matches.
 #[inline]
-fn word_needs_escape(w: u64) -> bool {
+pub(crate) fn escape_mask(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    (below_space | has_zero(w ^ (ONES * b'"' as u64)) | has_zero(w ^ (ONES * b'\\' as u64))) != 0
+    below_space | has_zero(w ^ (ONES * b'"' as u64)) | has_zero(w ^ (ONES * b'\\' as u64))
+}
+
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    escape_mask(w) != 0
+}
+
+#[inline]
+fn load8(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+}
+
+#[inline]
+fn load4(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
 }
 
 /// The index of the first byte that needs escaping, eight clean bytes per step.
@@ -49,8 +65,7 @@ fn word_needs_escape(w: u64) -> bool {
 fn find_escape(bytes: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i + 8 <= bytes.len() {
-        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
-        if word_needs_escape(w) {
+        if word_needs_escape(load8(bytes, i)) {
             break;
         }
         i += 8;
@@ -67,9 +82,7 @@ pub(crate) fn short_word(bytes: &[u8], pad: u8) -> u64 {
     debug_assert!(n < 8);
     let ones = 0x0101_0101_0101_0101u64;
     if n >= 4 {
-        let lo = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
-        let hi = u32::from_le_bytes(bytes[n - 4..].try_into().expect("4 bytes"));
-        u64::from(lo) | u64::from(hi) << 32
+        u64::from(load4(bytes, 0)) | u64::from(load4(bytes, n - 4)) << 32
     } else if n > 0 {
         let three = u64::from(bytes[0]) | u64::from(bytes[n / 2]) << 8 | u64::from(bytes[n - 1]) << 16;
         three | (ones * u64::from(pad)) << 24
@@ -80,28 +93,79 @@ pub(crate) fn short_word(bytes: &[u8], pad: u8) -> u64 {
 
 /// Whether any byte of `bytes` needs escaping, without a byte-by-byte tail: the last (possibly
 /// overlapping) word covers the tail, and a string shorter than a word is padded with a byte
-/// that never needs escaping. Most strings are clean; this keeps them to one scan and one copy.
-#[inline]
+/// that never needs escaping.
+#[cfg(test)]
 fn any_escape(bytes: &[u8]) -> bool {
+    !push_if_clean(&mut Vec::new(), bytes, escape_mask)
+}
+
+/// Appends `bytes` to `out` if `mask` flags none of its bytes (a byte that needs a JSON
+/// escape, a byte not allowed in a name), in whole words; else leaves `out` as it was and
+/// returns false. One pass does the scan and the copy, and no memcpy call: records are made of
+/// short strings (keys, ids, names), where a libc call and the `Vec` bookkeeping of each small
+/// append cost more than the copy itself. (The early exit is also what keeps LLVM from
+/// turning the copy back into a memcpy call.) The tail is one last word overlapping the one
+/// before it, so every byte is written in place and none past `len + n`.
+#[inline]
+pub(crate) fn push_if_clean(out: &mut Vec<u8>, bytes: &[u8], mask: impl Fn(u64) -> u64) -> bool {
     let n = bytes.len();
-    if n < 8 {
-        return word_needs_escape(short_word(bytes, b'a'));
-    }
-    let mut i = 0;
-    while i + 8 < n {
-        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
-        if word_needs_escape(w) {
-            return true;
+    out.reserve(n);
+    let len = out.len();
+    // SAFETY: `reserve` made room for `n` more bytes, so `dst..dst + n` is inside the
+    // allocation. Every store below lands in that range: words at `i` with `i + 8 < n`, the
+    // last word at `n - 8` (n >= 8), two halves at `0` and `n - 4` (4 <= n < 8), two
+    // halves at `0` and `n - 2` (2 <= n < 4), one byte (n == 1). Together they cover `0..n`
+    // with the bytes of `bytes` at their own offsets (overlapping stores write the same
+    // byte twice), so `set_len(len + n)` claims only initialised bytes; on an early return
+    // the length is untouched. Tested at every length and offset (tests below).
+    unsafe {
+        let dst = out.as_mut_ptr().add(len);
+        if n >= 8 {
+            let mut i = 0;
+            while i + 8 < n {
+                let w = load8(bytes, i);
+                if mask(w) != 0 {
+                    return false;
+                }
+                dst.add(i).cast::<u64>().write_unaligned(w);
+                i += 8;
+            }
+            let w = load8(bytes, n - 8);
+            if mask(w) != 0 {
+                return false;
+            }
+            dst.add(n - 8).cast::<u64>().write_unaligned(w);
+        } else if n >= 4 {
+            let (lo, hi) = (load4(bytes, 0), load4(bytes, n - 4));
+            if mask(u64::from(lo) | u64::from(hi) << 32) != 0 {
+                return false;
+            }
+            dst.cast::<u32>().write_unaligned(lo);
+            dst.add(n - 4).cast::<u32>().write_unaligned(hi);
+        } else if n > 0 {
+            // A pad byte of the "clean" kind for every mask in use.
+            if mask(short_word(bytes, b'a')) != 0 {
+                return false;
+            }
+            if n >= 2 {
+                let lo = u16::from_le_bytes([bytes[0], bytes[1]]);
+                let hi = u16::from_le_bytes([bytes[n - 2], bytes[n - 1]]);
+                dst.cast::<u16>().write_unaligned(lo);
+                dst.add(n - 2).cast::<u16>().write_unaligned(hi);
+            } else {
+                dst.write(bytes[0]);
+            }
+        } else if mask(short_word(bytes, b'a')) != 0 {
+            return false;
         }
-        i += 8;
+        out.set_len(len + n);
     }
-    word_needs_escape(u64::from_le_bytes(bytes[n - 8..].try_into().expect("8 bytes")))
+    true
 }
 
 /// The inside of a JSON string, without quotes: for values written in pieces.
 pub fn push_escaped(out: &mut Vec<u8>, s: &str) {
-    if !any_escape(s.as_bytes()) {
-        out.extend_from_slice(s.as_bytes());
+    if push_if_clean(out, s.as_bytes(), escape_mask) {
         return;
     }
     let mut rest = s.as_bytes();
@@ -207,13 +271,15 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value<'_>) {
 /// names hold only `[A-Za-z0-9_$]`, so nothing needs escaping and the key is copied as is.
 pub fn write_name_key(out: &mut Vec<u8>, first: &mut bool, key: &str) {
     debug_assert!(find_escape(key.as_bytes()).is_none());
-    // Fixed-size pieces compile to plain stores; only the key itself is a variable-length copy.
+    // Fixed-size pieces compile to plain stores, the key to a few word stores.
     if !*first {
         out.push(b',');
     }
     *first = false;
     out.push(b'"');
-    out.extend_from_slice(key.as_bytes());
+    if !push_if_clean(out, key.as_bytes(), escape_mask) {
+        push_escaped(out, key); // not reached for a valid name
+    }
     out.extend_from_slice(b"\":");
 }
 
@@ -261,6 +327,27 @@ mod tests {
             assert!(!any_escape(&vec![b'x'; len]));
         }
         assert!(!any_escape(b""));
+    }
+
+    #[test]
+    fn clean_copies_are_exact_at_every_length_and_offset() {
+        let text: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for prefix in 0..9 {
+            for len in 0..=text.len() {
+                let mut out = vec![b'#'; prefix];
+                assert!(push_if_clean(&mut out, &text[..len], escape_mask));
+                assert_eq!(&out[..prefix], &vec![b'#'; prefix][..]);
+                assert_eq!(&out[prefix..], &text[..len], "prefix {prefix} len {len}");
+                // A flagged byte anywhere leaves the buffer as it was.
+                for pos in 0..len {
+                    let mut dirty = text[..len].to_vec();
+                    dirty[pos] = b'"';
+                    let mut out = vec![b'#'; prefix];
+                    assert!(!push_if_clean(&mut out, &dirty, escape_mask));
+                    assert_eq!(out, vec![b'#'; prefix]);
+                }
+            }
+        }
     }
 
     #[test]

@@ -9,9 +9,9 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
-use crate::json::{push_escaped, write_i64, write_name_key, write_str, write_value};
+use crate::json::{self, push_escaped, push_if_clean, write_i64, write_name_key, write_str, write_value};
 use crate::validate::{self, time_error};
-use crate::value::{Identity, Properties, Value};
+use crate::value::{Identity, Invalid, Properties, Value};
 
 /// The `type` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,6 +208,8 @@ fn write_lib(out: &mut Vec<u8>, ctx: &Context<'_>) {
 }
 
 /// Validates one property and writes it; `$is_login_id` is forced to true when asked.
+/// The key's byte set is checked while it is copied (one pass over it, not two); only a key
+/// that fails that test goes through [`validate::check_property`] for the reference's text.
 fn write_property(
     out: &mut Vec<u8>,
     first: &mut bool,
@@ -216,10 +218,39 @@ fn write_property(
     force_login: bool,
     checked: bool,
 ) -> Result<()> {
-    if !checked {
-        validate::check_property(key, value)?;
+    let mark = out.len();
+    let was_first = *first;
+    out.reserve(key.len() + 12);
+    if !*first {
+        out.push(b',');
     }
-    write_name_key(out, first, key);
+    *first = false;
+    out.push(b'"');
+    if checked {
+        if !push_if_clean(out, key.as_bytes(), json::escape_mask) {
+            push_escaped(out, key); // not reached for a valid name
+        }
+    } else {
+        let name_bytes = push_if_clean(out, key.as_bytes(), validate::name_mask);
+        // A key that stands for a non-string one (Python's `{1: ...}`) may read as a valid name.
+        let not_str = matches!(value, Value::Invalid(Invalid::KeyNotStr));
+        if !name_bytes || not_str || !validate::name_head_ok(key.as_bytes()) {
+            out.truncate(mark);
+            *first = was_first;
+            validate::check_property(key, value)?;
+            // Not reached while the two tests agree (a unit test holds them to it); if they
+            // ever do not, the key is still written correctly.
+            write_name_key(out, first, key);
+            return write_property_value(out, key, value, force_login);
+        }
+        validate::check_value(key, value)?;
+    }
+    out.extend_from_slice(b"\":");
+    write_property_value(out, key, value, force_login)
+}
+
+#[inline]
+fn write_property_value(out: &mut Vec<u8>, key: &str, value: &Value<'_>, force_login: bool) -> Result<()> {
     if force_login && key == IS_LOGIN_ID {
         out.extend_from_slice(b"true");
     } else {

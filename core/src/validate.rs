@@ -68,45 +68,50 @@ fn is_reserved(name: &[u8]) -> bool {
 /// **ours**: ASCII only (the reference's Unicode-aware regex lets `a١` and the Kelvin sign
 /// through), and a trailing newline is not ignored.
 pub fn is_valid_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    match bytes.first() {
-        Some(&first) if NAME_BYTES[first as usize] == 1 && bytes.len() <= MAX_NAME_CHARS => {}
-        _ => return false,
-    }
-    all_name_bytes(bytes) && !is_reserved(bytes)
+    all_name_bytes(name.as_bytes()) && name_head_ok(name.as_bytes())
 }
 
-/// Whether all 8 bytes of `w` are in `[A-Za-z0-9_$]`, eight at a time (this runs for every
-/// key of every record). For 7-bit bytes, `(x | 0x80) - c` keeps its high bit iff `x >= c` and
-/// never borrows from the next byte, so each byte gets an exact range test.
+/// The rules of a name besides its byte set: a first byte that is not a digit, the length, and
+/// not reserved. Split out so the record writer can test the byte set while it copies the key
+/// ([`name_mask`]) and ask only this afterwards.
 #[inline]
-fn word_all_name_bytes(w: u64) -> bool {
+pub(crate) fn name_head_ok(bytes: &[u8]) -> bool {
+    match bytes.first() {
+        Some(&first) => NAME_BYTES[first as usize] == 1 && bytes.len() <= MAX_NAME_CHARS && !is_reserved(bytes),
+        None => false,
+    }
+}
+
+/// Nonzero when some byte of the 8 in `w` is not in `[A-Za-z0-9_$]`, eight at a time (this
+/// runs for every key of every record). For 7-bit bytes, `(x | 0x80) - c` keeps its high bit
+/// iff `x >= c` and never borrows from the next byte, so each byte gets an exact range test.
+#[inline]
+pub(crate) fn name_mask(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    if w & HIGH != 0 {
-        return false;
-    }
     let ge = |x: u64, c: u8| ((x | HIGH) - ONES * u64::from(c)) & HIGH;
     let within = |x: u64, lo: u8, hi: u8| ge(x, lo) & !ge(x, hi + 1);
     let lower = w | (ONES * 0x20); // ASCII letters to lower case; only letters land in a..z
     let ok = within(lower, b'a', b'z') | within(w, b'0', b'9') | within(w, b'_', b'_') | within(w, b'$', b'$');
-    ok & HIGH == HIGH
+    // A byte >= 0x80 is never a name byte; the range tests above only hold for 7-bit bytes.
+    (w & HIGH) | (!ok & HIGH)
 }
 
 /// Every byte of `bytes` in `[A-Za-z0-9_$]` (the first byte's stricter rule is checked apart).
 fn all_name_bytes(bytes: &[u8]) -> bool {
     let n = bytes.len();
     if n < 8 {
-        return word_all_name_bytes(crate::json::short_word(bytes, b'a'));
+        return name_mask(crate::json::short_word(bytes, b'a')) == 0;
     }
+    let word = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
     let mut i = 0;
     while i + 8 < n {
-        if !word_all_name_bytes(u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"))) {
+        if name_mask(word(i)) != 0 {
             return false;
         }
         i += 8;
     }
-    word_all_name_bytes(u64::from_le_bytes(bytes[n - 8..].try_into().expect("8 bytes")))
+    name_mask(word(n - 8)) == 0
 }
 
 fn char_count(s: &str) -> usize {
@@ -142,7 +147,8 @@ pub fn check_property(key: &str, value: &Value<'_>) -> Result<()> {
 
 pub fn check_value(key: &str, value: &Value<'_>) -> Result<()> {
     match value {
-        Value::Str(s) if char_count(s) > MAX_STR_VALUE_CHARS => {
+        // Chars never outnumber bytes: most strings skip the count.
+        Value::Str(s) if s.len() > MAX_STR_VALUE_CHARS && char_count(s) > MAX_STR_VALUE_CHARS => {
             Err(Error::illegal(format!("the max length of property key is 8192. [key={key}]")))
         }
         Value::Float(f) if !f.is_finite() => Err(Error::illegal(format!(
@@ -166,7 +172,7 @@ pub fn check_id(field: &str, id: &str) -> Result<()> {
     if id.is_empty() {
         return Err(Error::illegal(format!("property [{field}] must not be empty")));
     }
-    if char_count(id) > MAX_ID_CHARS {
+    if id.len() > MAX_ID_CHARS && char_count(id) > MAX_ID_CHARS {
         return Err(Error::illegal(format!("the max length of property [{field}] is {MAX_ID_CHARS}")));
     }
     Ok(())
@@ -333,6 +339,9 @@ mod tests {
                     let mut text = vec![b'x'; len];
                     text[pos] = b;
                     assert_eq!(all_name_bytes(&text), NAME_BYTES[b as usize] != 0, "{len} {pos} {b}");
+                    // The record writer's copy-and-check pass agrees with it.
+                    let clean = crate::json::push_if_clean(&mut Vec::new(), &text, name_mask);
+                    assert_eq!(clean, all_name_bytes(&text), "{len} {pos} {b}");
                 }
             }
         }
