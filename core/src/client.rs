@@ -51,12 +51,15 @@ pub struct Client {
 struct SuperProperties {
     props: Properties<'static>,
     valid: bool,
+    /// The start of every record's `lib` object, which holds `$app_version`.
+    lib_head: Vec<u8>,
 }
 
 impl SuperProperties {
-    fn new(props: Properties<'static>) -> Arc<Self> {
+    fn new(props: Properties<'static>, config: &Config) -> Arc<Self> {
         let valid = validate::check_properties(&props).is_ok();
-        Arc::new(SuperProperties { props, valid })
+        let lib_head = record::lib_head(&config.lib_name, &config.lib_version, &props);
+        Arc::new(SuperProperties { props, valid, lib_head })
     }
 }
 
@@ -105,11 +108,8 @@ thread_local! {
 
 impl Client {
     pub fn new(consumer: Arc<dyn Consumer>, config: Config) -> Self {
-        let client = Client {
-            consumer,
-            config,
-            super_properties: ArcSwap::new(SuperProperties::new(Properties::new())),
-        };
+        let empty = SuperProperties::new(Properties::new(), &config);
+        let client = Client { consumer, config, super_properties: ArcSwap::new(empty) };
         client.clear_super_properties();
         client
     }
@@ -134,7 +134,7 @@ impl Client {
         self.super_properties.rcu(|current| {
             let mut next = current.props.clone();
             next.update(&props);
-            SuperProperties::new(next)
+            SuperProperties::new(next, &self.config)
         });
     }
 
@@ -143,7 +143,7 @@ impl Client {
         let mut p = Properties::with_capacity(2);
         p.insert("$lib", Value::str(self.config.lib_name.clone()));
         p.insert("$lib_version", Value::str(self.config.lib_version.clone()));
-        self.super_properties.store(SuperProperties::new(p));
+        self.super_properties.store(SuperProperties::new(p, &self.config));
     }
 
     fn emit(
@@ -153,8 +153,7 @@ impl Client {
     ) -> Result<()> {
         let sup = self.super_properties.load();
         let ctx = Context {
-            lib_name: &self.config.lib_name,
-            lib_version: &self.config.lib_version,
+            lib_head: &sup.lib_head,
             project_name: self.config.project_name.as_deref(),
             enable_time_free: self.config.enable_time_free,
             super_properties: &sup.props,

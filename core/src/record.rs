@@ -69,8 +69,9 @@ macro_rules! call_site {
 
 /// What every record of one client shares.
 pub(crate) struct Context<'c> {
-    pub lib_name: &'c str,
-    pub lib_version: &'c str,
+    /// The start of the `lib` object, from [`lib_head`]: the same for every record until
+    /// the super properties change.
+    pub lib_head: &'c [u8],
     pub project_name: Option<&'c str>,
     pub enable_time_free: bool,
     pub super_properties: &'c Properties<'static>,
@@ -183,16 +184,25 @@ fn check_project_value(v: &Value<'_>) -> Result<()> {
     }
 }
 
-fn write_lib(out: &mut Vec<u8>, ctx: &Context<'_>) {
+/// `{"$lib":…,"$lib_version":…,"$lib_method":"code"[,"$app_version":…]`: the part of the
+/// `lib` object that does not depend on the call site, built once per super-properties
+/// change instead of for every record.
+pub(crate) fn lib_head(lib_name: &str, lib_version: &str, super_properties: &Properties<'_>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
     out.extend_from_slice(b"{\"$lib\":");
-    write_str(out, ctx.lib_name);
+    write_str(&mut out, lib_name);
     out.extend_from_slice(b",\"$lib_version\":");
-    write_str(out, ctx.lib_version);
+    write_str(&mut out, lib_version);
     out.extend_from_slice(b",\"$lib_method\":\"code\"");
-    if let Some(v) = ctx.super_properties.get("$app_version") {
+    if let Some(v) = super_properties.get("$app_version") {
         out.extend_from_slice(b",\"$app_version\":");
-        write_value(out, v);
+        write_value(&mut out, v);
     }
+    out
+}
+
+fn write_lib(out: &mut Vec<u8>, ctx: &Context<'_>) {
+    out.extend_from_slice(ctx.lib_head);
     if let Some(site) = ctx.site {
         out.extend_from_slice(b",\"$lib_detail\":\"");
         push_escaped(out, site.class);
