@@ -7,28 +7,37 @@
 //! its parent's descriptor would hold the parent's lock, not exclude it. So after a fork the
 //! child opens the file anew, and drops the records it inherited in the buffer (the parent
 //! still holds and writes those; writing them twice would duplicate them).
+//!
+//! The lock and the write happen on a writer thread ([`WriteBehind`]); flush and close wait
+//! for them.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::fd::AsRawFd;
+use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use super::write_behind::{Failed, Target, WriteBehind};
 use super::Consumer;
 use crate::error::{Error, Result};
 use crate::fork;
 
-struct Writer {
-    file: File,
-    name: PathBuf,
-}
-
 struct State {
     buffer: Vec<u8>,
     records: usize,
-    writer: Option<Writer>,
+    /// Today's file.
+    target: Option<Target>,
+    behind: WriteBehind,
     fork_generation: u64,
     closed: bool,
+}
+
+impl State {
+    /// A buffer that failed goes back in front of the records buffered since, for the next try.
+    fn keep(&mut self, failed: Failed) -> Error {
+        let mut kept = failed.bytes;
+        kept.extend_from_slice(&self.buffer);
+        self.buffer = kept;
+        lock_error(&failed.path, "cannot write", failed.error)
+    }
 }
 
 /// A buffer this large goes out even before `bufferSize` records: a few MB of pending lines
@@ -46,34 +55,6 @@ fn lock_error(path: &Path, what: &str, e: std::io::Error) -> Error {
     Error::FileLock(format!("{what} {}: {e}", path.display()))
 }
 
-/// Holds `flock(LOCK_EX)` on a file for as long as it lives.
-struct FlockGuard<'f>(&'f File);
-
-impl<'f> FlockGuard<'f> {
-    fn lock(file: &'f File, path: &Path) -> Result<Self> {
-        loop {
-            // SAFETY: flock on a descriptor we own; no memory is involved.
-            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-            if rc == 0 {
-                return Ok(FlockGuard(file));
-            }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(lock_error(path, "cannot lock", e));
-            }
-        }
-    }
-}
-
-impl Drop for FlockGuard<'_> {
-    fn drop(&mut self) {
-        // SAFETY: as above. Closing the descriptor would release the lock anyway.
-        unsafe {
-            libc::flock(self.0.as_raw_fd(), libc::LOCK_UN);
-        }
-    }
-}
-
 impl ConcurrentLoggingConsumer {
     pub fn new(prefix: impl Into<PathBuf>, buffer_size: usize) -> Result<Self> {
         let consumer = ConcurrentLoggingConsumer {
@@ -82,7 +63,8 @@ impl ConcurrentLoggingConsumer {
             state: Mutex::new(State {
                 buffer: Vec::new(),
                 records: 0,
-                writer: None,
+                target: None,
+                behind: WriteBehind::new(),
                 fork_generation: fork::generation(),
                 closed: false,
             }),
@@ -90,7 +72,7 @@ impl ConcurrentLoggingConsumer {
         // Open now, as the reference does, so a bad path fails at construction.
         {
             let mut state = consumer.lock();
-            consumer.writer(&mut state)?;
+            consumer.target(&mut state)?;
         }
         Ok(consumer)
     }
@@ -106,60 +88,50 @@ impl ConcurrentLoggingConsumer {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The writer for today's file, reopened on a new day.
-    fn writer<'s>(&self, state: &'s mut State) -> Result<&'s mut Writer> {
+    /// Today's file, reopened on a new day.
+    fn target<'s>(&self, state: &'s mut State) -> Result<&'s Target> {
         let name = self.current_path();
-        if state.writer.as_ref().is_some_and(|w| w.name != name) {
-            state.writer = None;
+        if state.target.as_ref().is_some_and(|t| t.path != name) {
+            state.target = None;
         }
-        if state.writer.is_none() {
+        if state.target.is_none() {
             let file = OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(&name)
                 .map_err(|e| lock_error(&name, "cannot open", e))?;
-            state.writer = Some(Writer { file, name });
+            state.target = Some(Target { file: Arc::new(file), path: name, flock: true });
         }
-        Ok(state.writer.as_mut().expect("writer was just set"))
+        Ok(state.target.as_ref().expect("target was just set"))
     }
 
-    /// In a fork child: forget the parent's descriptor and buffered records.
+    /// In a fork child: forget the parent's descriptor, writer and buffered records.
     fn after_fork(state: &mut State) {
         let generation = fork::generation();
         if generation != state.fork_generation {
             state.fork_generation = generation;
-            state.writer = None;
+            state.behind.forsake();
+            state.target = None;
             state.buffer.clear();
             state.records = 0;
         }
     }
 
+    /// Hands the buffer to the writer thread, for today's file.
     fn write_buffer(&self, state: &mut State) -> Result<()> {
         if state.buffer.is_empty() {
             return Ok(());
         }
-        let buffer = std::mem::take(&mut state.buffer);
+        let target = self.target(state)?.clone();
+        state.behind.submit(&target, &mut state.buffer).map_err(|f| state.keep(f))?;
         state.records = 0;
-        let result = (|| {
-            let writer = self.writer(state)?;
-            let _guard = FlockGuard::lock(&writer.file, &writer.name)?;
-            // write_all on O_APPEND: a regular file takes the whole buffer in one write(2)
-            // unless the disk is full, where the error is reported.
-            (&writer.file).write_all(&buffer).map_err(|e| lock_error(&writer.name, "cannot write", e))
-        })();
-        if result.is_err() {
-            // Keep the records for the next attempt rather than losing them.
-            let mut kept = buffer;
-            kept.extend_from_slice(&state.buffer);
-            state.buffer = kept;
-        } else {
-            let mut reuse = buffer;
-            reuse.clear();
-            if state.buffer.is_empty() {
-                state.buffer = reuse;
-            }
-        }
-        result
+        Ok(())
+    }
+
+    /// Every record written: the buffered ones handed over, and the writer waited for.
+    fn drain(&self, state: &mut State) -> Result<()> {
+        self.write_buffer(state)?;
+        state.behind.wait().map_err(|f| state.keep(f))
     }
 }
 
@@ -175,7 +147,14 @@ impl Consumer for ConcurrentLoggingConsumer {
         state.records += 1;
         // As the reference: the buffer goes out once it holds more than bufferSize records.
         if state.records > self.buffer_size || state.buffer.len() >= MAX_BUFFER_BYTES {
-            self.write_buffer(&mut state)?;
+            if let Err(e) = self.write_buffer(&mut state) {
+                // The error is this record's: it is not taken (the caller may send it again);
+                // the records before it stay buffered for the next try.
+                let end = state.buffer.len() - record.len() - 1;
+                state.buffer.truncate(end);
+                state.records -= 1;
+                return Err(e);
+            }
         }
         Ok(())
     }
@@ -183,15 +162,17 @@ impl Consumer for ConcurrentLoggingConsumer {
     fn flush(&self) -> Result<()> {
         let mut state = self.lock();
         Self::after_fork(&mut state);
-        self.write_buffer(&mut state)
+        self.drain(&mut state)
     }
 
     fn close(&self) -> Result<()> {
         let mut state = self.lock();
         Self::after_fork(&mut state);
-        let result = self.write_buffer(&mut state);
+        let result = self.drain(&mut state);
         state.closed = true;
-        state.writer = None;
+        state.target = None;
+        // Stops the writer thread (there is nothing left for it).
+        state.behind = WriteBehind::new();
         result
     }
 }

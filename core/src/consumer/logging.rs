@@ -3,20 +3,21 @@
 //! renamed `prefix.<suffix>` (the suffix names the interval that ended) and, with
 //! `backupCount > 0`, only that many rotated files are kept.
 //!
-//! Unlike the reference (a flush per record), lines are buffered and written in blocks; a
-//! flush, close, rotation or drop writes them out.
+//! Unlike the reference (a flush per record), lines are buffered and written in blocks, each
+//! ending on a line boundary, by a writer thread ([`WriteBehind`]); a flush, close, rotation or
+//! drop writes them out and waits for them.
 //!
 //! After a fork, the child drops the lines it inherited in the buffer (the parent still holds
 //! and writes them; writing them twice would duplicate them) and opens the file anew.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{Datelike, Local, TimeZone, Timelike};
 
+use super::write_behind::{Failed, Target, WriteBehind};
 use super::Consumer;
 use crate::error::{Error, Result};
 use crate::fork;
@@ -135,9 +136,36 @@ fn now_secs() -> i64 {
 }
 
 struct State {
-    file: Option<BufWriter<File>>,
+    /// The open file; `None` once closed.
+    target: Option<Target>,
+    /// Lines not yet handed to the writer.
+    buffer: Vec<u8>,
+    behind: WriteBehind,
     rollover_at: i64,
     fork_generation: u64,
+}
+
+impl State {
+    /// Hands the buffered lines to the writer thread.
+    fn submit(&mut self) -> std::result::Result<(), Failed> {
+        match &self.target {
+            Some(target) => self.behind.submit(target, &mut self.buffer),
+            None => Ok(()),
+        }
+    }
+
+    /// Every line written: the buffered ones handed over, and the writer waited for.
+    fn drain(&mut self) -> Result<()> {
+        self.submit().and_then(|()| self.behind.wait()).map_err(|f| self.keep(f))
+    }
+
+    /// A buffer that failed goes back in front of the lines buffered since, for the next try.
+    fn keep(&mut self, failed: Failed) -> Error {
+        let mut kept = failed.bytes;
+        kept.extend_from_slice(&self.buffer);
+        self.buffer = kept;
+        io_error(&failed.path, failed.error)
+    }
 }
 
 pub struct LoggingConsumer {
@@ -151,9 +179,9 @@ fn io_error(path: &Path, e: std::io::Error) -> Error {
     Error::FileLock(format!("{}: {e}", path.display()))
 }
 
-fn open_append(path: &Path) -> Result<BufWriter<File>> {
+fn open_append(path: &Path) -> Result<Target> {
     let file = OpenOptions::new().create(true).append(true).open(path).map_err(|e| io_error(path, e))?;
-    Ok(BufWriter::with_capacity(BUFFER_BYTES, file))
+    Ok(Target { file: Arc::new(file), path: path.to_owned(), flock: false })
 }
 
 impl LoggingConsumer {
@@ -176,7 +204,9 @@ impl LoggingConsumer {
             when,
             backup_count,
             state: Mutex::new(State {
-                file: Some(file),
+                target: Some(file),
+                buffer: Vec::with_capacity(BUFFER_BYTES),
+                behind: WriteBehind::new(),
                 rollover_at: when.next_rollover(start),
                 fork_generation: fork::generation(),
             }),
@@ -202,17 +232,18 @@ impl LoggingConsumer {
             return;
         }
         state.fork_generation = generation;
-        if let Some(inherited) = state.file.take() {
-            let (_parents_file, _parents_lines) = inherited.into_parts();
+        state.behind.forsake();
+        state.buffer.clear();
+        if state.target.take().is_some() {
             // If the file cannot be opened, sends report it as for a closed consumer.
-            state.file = open_append(&self.path).ok();
+            state.target = open_append(&self.path).ok();
         }
     }
 
     fn rotate(&self, state: &mut State, now: i64) -> Result<()> {
-        if let Some(mut f) = state.file.take() {
-            f.flush().map_err(|e| io_error(&self.path, e))?;
-        }
+        // The lines so far belong to the file that is about to be renamed.
+        state.drain()?;
+        state.target = None;
         let ended = state.rollover_at - self.when.interval();
         let stamp = Local
             .timestamp_opt(ended, 0)
@@ -232,7 +263,7 @@ impl LoggingConsumer {
         if self.backup_count > 0 {
             self.prune();
         }
-        state.file = Some(open_append(&self.path)?);
+        state.target = Some(open_append(&self.path)?);
         let mut next = self.when.next_rollover(now);
         while next <= now {
             next += self.when.interval();
@@ -285,32 +316,32 @@ impl Consumer for LoggingConsumer {
         if now >= state.rollover_at {
             self.rotate(&mut state, now)?;
         }
-        let file = match state.file.as_mut() {
-            Some(f) => f,
-            None => return Err(Error::FileLock(format!("{}: consumer is closed", self.path.display()))),
-        };
-        // Flush before a line that would not fit whole, so every write(2) ends on a line
-        // boundary: another process appending to the same file never splits our lines.
-        if file.capacity() - file.buffer().len() < record.len() + 1 {
-            file.flush().map_err(|e| io_error(&self.path, e))?;
+        if state.target.is_none() {
+            return Err(Error::FileLock(format!("{}: consumer is closed", self.path.display())));
         }
-        file.write_all(record.as_bytes())
-            .and_then(|()| file.write_all(b"\n"))
-            .map_err(|e| io_error(&self.path, e))
+        // Hand the buffer over before a line that would not fit whole, so every write(2) ends
+        // on a line boundary: another process appending to the same file never splits our lines.
+        // A failed write comes back here: the error is this record's (it is not taken), and the
+        // failed lines stay buffered for the next try.
+        if state.buffer.len() + record.len() + 1 > BUFFER_BYTES && !state.buffer.is_empty() {
+            state.submit().map_err(|f| state.keep(f))?;
+        }
+        state.buffer.extend_from_slice(record.as_bytes());
+        state.buffer.push(b'\n');
+        Ok(())
     }
 
     fn flush(&self) -> Result<()> {
-        match self.lock().file.as_mut() {
-            Some(f) => f.flush().map_err(|e| io_error(&self.path, e)),
-            None => Ok(()),
-        }
+        self.lock().drain()
     }
 
     fn close(&self) -> Result<()> {
-        match self.lock().file.take() {
-            Some(mut f) => f.flush().map_err(|e| io_error(&self.path, e)),
-            None => Ok(()),
-        }
+        let mut state = self.lock();
+        let result = state.drain();
+        state.target = None;
+        // Stops the writer thread (there is nothing left for it).
+        state.behind = WriteBehind::new();
+        result
     }
 }
 

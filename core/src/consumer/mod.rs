@@ -15,6 +15,7 @@ mod debug;
 #[cfg(feature = "http")]
 mod default;
 mod logging;
+mod write_behind;
 
 #[cfg(feature = "http")]
 pub use async_batch::{AsyncBatchConfig, AsyncBatchConsumer, FlushReport, GiveUpCallback};
