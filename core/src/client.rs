@@ -53,13 +53,16 @@ struct SuperProperties {
     valid: bool,
     /// The start of every record's `lib` object, which holds `$app_version`.
     lib_head: Vec<u8>,
+    /// The super properties, written ahead for events that do not override them.
+    block: Option<Vec<u8>>,
 }
 
 impl SuperProperties {
     fn new(props: Properties<'static>, config: &Config) -> Arc<Self> {
         let valid = validate::check_properties(&props).is_ok();
         let lib_head = record::lib_head(&config.lib_name, &config.lib_version, &props);
-        Arc::new(SuperProperties { props, valid, lib_head })
+        let block = record::super_block(&props);
+        Arc::new(SuperProperties { props, valid, lib_head, block })
     }
 }
 
@@ -158,6 +161,7 @@ impl Client {
             enable_time_free: self.config.enable_time_free,
             super_properties: &sup.props,
             super_properties_valid: sup.valid,
+            super_block: sup.block.as_deref(),
             site,
         };
         let mut line = LINE.with(Cell::take);

@@ -77,6 +77,9 @@ pub(crate) struct Context<'c> {
     pub super_properties: &'c Properties<'static>,
     /// The super properties passed validation when registered: no need to check them again.
     pub super_properties_valid: bool,
+    /// The super properties as written into `properties`, from [`super_block`], when they can
+    /// be written that way.
+    pub super_block: Option<&'c [u8]>,
     pub site: Option<&'c CallSite<'c>>,
 }
 
@@ -261,12 +264,30 @@ fn write_property(
 
 #[inline]
 fn write_property_value(out: &mut Vec<u8>, key: &str, value: &Value<'_>, force_login: bool) -> Result<()> {
-    if force_login && key == IS_LOGIN_ID {
+    if force_login && is_login_key(key) {
         out.extend_from_slice(b"true");
     } else {
         write_value(out, value);
     }
     Ok(())
+}
+
+/// `"k":v,…` of the super properties, as every event's `properties` starts when no call
+/// property overrides one of them: rendered once per super-properties change instead of
+/// validated, looked up and written for every record (with the default `$lib` and
+/// `$lib_version`, a tenth of a record's cost). None when they cannot be written ahead:
+/// invalid ones fail each event in the general path, and `$is_login_id` depends on the call.
+pub(crate) fn super_block(props: &Properties<'_>) -> Option<Vec<u8>> {
+    if validate::check_properties(props).is_err() || props.contains_key(IS_LOGIN_ID) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut first = true;
+    for (k, v) in props.iter().filter(|(k, _)| !is_lifted(k)) {
+        write_name_key(&mut out, &mut first, k);
+        write_value(&mut out, v);
+    }
+    Some(out)
 }
 
 /// The properties object of an event or profile: super properties (call values override them
@@ -276,9 +297,18 @@ fn write_event_properties(
     out: &mut Vec<u8>,
     call: Option<&Properties<'_>>,
     sup: Option<&Properties<'static>>,
-    sup_valid: bool,
+    ctx: &Context<'_>,
     is_login_id: bool,
 ) -> Result<()> {
+    if let (Some(sup), Some(block)) = (sup, ctx.super_block) {
+        let start = out.len();
+        if write_after_super_block(out, call, sup, block, is_login_id) == Ok(true) {
+            return Ok(());
+        }
+        // A call property overrides a super property, or something is invalid: the general
+        // path below writes the override in place and reports errors in the reference's order.
+        out.truncate(start);
+    }
     out.push(b'{');
     let mut first = true;
     let mut login_written = false;
@@ -286,9 +316,9 @@ fn write_event_properties(
         for (k, v) in sup.iter().filter(|(k, _)| !is_lifted(k)) {
             match call.and_then(|c| c.get(k)) {
                 Some(own) => write_property(out, &mut first, k, own, is_login_id, false)?,
-                None => write_property(out, &mut first, k, v, is_login_id, sup_valid)?,
+                None => write_property(out, &mut first, k, v, is_login_id, ctx.super_properties_valid)?,
             }
-            login_written |= k == IS_LOGIN_ID;
+            login_written |= is_login_key(k);
         }
     }
     if let Some(call) = call {
@@ -297,15 +327,52 @@ fn write_event_properties(
                 continue;
             }
             write_property(out, &mut first, k, v, is_login_id, false)?;
-            login_written |= k == IS_LOGIN_ID;
+            login_written |= is_login_key(k);
         }
     }
-    if is_login_id && !login_written {
-        write_name_key(out, &mut first, IS_LOGIN_ID);
+    finish_properties(out, &mut first, is_login_id && !login_written);
+    Ok(())
+}
+
+/// The fast path of [`write_event_properties`]: the rendered super properties, then the
+/// call's. `Ok(false)` when a call key overrides a super property (the block has it in the
+/// wrong place); any error is left for the general path to report.
+fn write_after_super_block(
+    out: &mut Vec<u8>,
+    call: Option<&Properties<'_>>,
+    sup: &Properties<'static>,
+    block: &[u8],
+    is_login_id: bool,
+) -> Result<bool> {
+    out.push(b'{');
+    out.extend_from_slice(block);
+    let mut first = block.is_empty();
+    let mut login_written = false;
+    if let Some(call) = call {
+        for (k, v) in call.iter().filter(|(k, _)| !is_lifted(k)) {
+            if sup.contains_key(k) {
+                return Ok(false);
+            }
+            write_property(out, &mut first, k, v, is_login_id, false)?;
+            login_written |= is_login_key(k);
+        }
+    }
+    finish_properties(out, &mut first, is_login_id && !login_written);
+    Ok(true)
+}
+
+fn finish_properties(out: &mut Vec<u8>, first: &mut bool, add_login: bool) {
+    if add_login {
+        write_name_key(out, first, IS_LOGIN_ID);
         out.extend_from_slice(b"true");
     }
     out.push(b'}');
-    Ok(())
+}
+
+/// `key == "$is_login_id"`, most keys told apart by their first byte without a compare call.
+#[inline]
+fn is_login_key(key: &str) -> bool {
+    key.as_bytes().first() == Some(&b'$') && key == IS_LOGIN_ID
 }
 
 pub(crate) fn write_event(out: &mut Vec<u8>, ctx: &Context<'_>, r: &EventRecord<'_, '_>) -> Result<()> {
@@ -338,7 +405,7 @@ pub(crate) fn write_event(out: &mut Vec<u8>, ctx: &Context<'_>, r: &EventRecord<
     out.extend_from_slice(b",\"distinct_id\":");
     write_str(out, r.distinct_id);
     out.extend_from_slice(b",\"properties\":");
-    write_event_properties(out, r.properties, sup, ctx.super_properties_valid, is_login_id)?;
+    write_event_properties(out, r.properties, sup, ctx, is_login_id)?;
     out.extend_from_slice(b",\"lib\":");
     write_lib(out, ctx);
     if !r.identities.is_empty() {

@@ -145,7 +145,26 @@ pub fn check_property(key: &str, value: &Value<'_>) -> Result<()> {
     check_value(key, value)
 }
 
+/// Inlined for the common case, a value that passes (it runs for every property of every
+/// record; an out-of-line call returning a `Result` through memory cost more than the test).
+#[inline]
 pub fn check_value(key: &str, value: &Value<'_>) -> Result<()> {
+    let fine = match value {
+        Value::Str(s) => s.len() <= MAX_STR_VALUE_CHARS,
+        Value::Float(f) => f.is_finite(),
+        Value::Invalid(_) => false,
+        _ => true,
+    };
+    if fine {
+        Ok(())
+    } else {
+        check_value_closely(key, value)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn check_value_closely(key: &str, value: &Value<'_>) -> Result<()> {
     match value {
         // Chars never outnumber bytes: most strings skip the count.
         Value::Str(s) if s.len() > MAX_STR_VALUE_CHARS && char_count(s) > MAX_STR_VALUE_CHARS => {

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::fork;
 
 const DAY: i64 = 86_400;
-const BUFFER_BYTES: usize = 64 * 1024;
+const BUFFER_BYTES: usize = 128 * 1024;
 
 /// The rotation interval: Python's `when` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -591,6 +591,14 @@ case(G, "super_invalid_key_profile_ok", [
     call("profile_set", distinct_id="u1", profiles={"a": 1})])
 case(G, "super_invalid_value_error_at_track", call("track", distinct_id="u1", event_name="E"),
      sp={"s": ["a", 1]})
+# Errors follow the merged dict's order: the overridden super key first, before a call key
+# that comes earlier in the call's own properties.
+case(G, "super_overridden_invalid_reported_before_call_error",
+     call("track", distinct_id="u1", event_name="E", properties={"1bad": 1, "a": "x" * 8193}),
+     sp={"a": 1})
+case(G, "super_overridden_by_call_after_new_keys",
+     call("track", distinct_id="u1", event_name="E", properties={"n1": 1, "b": 20, "n2": 2}),
+     sp={"a": 1, "b": 2, "c": 3})
 
 # ---- time -----------------------------------------------------------------------------
 G = "time"
