@@ -10,7 +10,7 @@ use std::sync::Arc;
 use sensorsanalytics::{ConcurrentLoggingConsumer, Consumer, LoggingConsumer};
 
 fn record(writer: &str, seq: usize) -> String {
-    // About 100 bytes, so a 64 KB buffer holds several hundred records.
+    // About 100 bytes, so a buffer holds hundreds of records.
     format!(r#"{{"properties":{{"writer":"{writer}","seq":{seq},"padding":"{}"}}}}"#, "x".repeat(40))
 }
 
