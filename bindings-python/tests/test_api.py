@@ -4,6 +4,7 @@ import copy
 import datetime
 import inspect
 import json
+import time
 import threading
 import unittest.mock
 
@@ -310,7 +311,13 @@ def test_concurrent_logging_consumer(tmp_path):
     assert not list(tmp_path.glob("events.*"))[0].read_text()  # buffered: more than bufferSize writes
     client.track("u1", "C")
     today = datetime.date.today().strftime("%Y-%m-%d")
-    assert len((tmp_path / ("events." + today)).read_text().splitlines()) == 3
+    path = tmp_path / ("events." + today)
+    # The full buffer goes to a writer thread: its lines land just after the call (ours; the
+    # reference writes during it), without a flush.
+    deadline = time.monotonic() + 10
+    while len(path.read_text().splitlines()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert len(path.read_text().splitlines()) == 3
     client.close()
 
 

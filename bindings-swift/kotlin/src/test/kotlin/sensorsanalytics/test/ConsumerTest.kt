@@ -53,7 +53,11 @@ class ConsumerTest {
         repeat(2) { sa.track("u1", "E") }
         assertEquals(0, lines(), "up to bufferSize records wait")
         sa.track("u1", "E")
-        assertEquals(3, lines(), "one more writes the buffer (Python: len > bufferSize)")
+        // One more writes the buffer (Python: len > bufferSize), on the consumer's writer
+        // thread, just after the call.
+        val deadline = System.nanoTime() + 10_000_000_000L
+        while (lines() < 3 && System.nanoTime() < deadline) Thread.sleep(1)
+        assertEquals(3, lines(), "one more writes the buffer")
         sa.track("u1", "E")
         sa.close()
         assertEquals(4, lines(), "close writes the rest")
