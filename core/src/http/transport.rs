@@ -21,7 +21,7 @@ pub struct HttpResponse {
     pub status: u16,
     /// The body as text (lossy UTF-8); DebugConsumer prints it.
     pub body: String,
-    /// `Retry-After`, when given in seconds.
+    /// `Retry-After`, in seconds or as an HTTP-date.
     pub retry_after: Option<Duration>,
 }
 
@@ -250,10 +250,20 @@ impl Transport for ReqwestTransport {
     }
 }
 
-/// `Retry-After: <seconds>`. The HTTP-date form is not used by Sensors receivers; it is
-/// ignored, and the backoff applies.
+/// `Retry-After: <seconds>` or `Retry-After: <HTTP-date>` (the IMF-fixdate form,
+/// `Wed, 21 Oct 2015 07:28:00 GMT`, which proxies and load balancers send). A date already
+/// past asks for no wait (the backoff applies); anything else unreadable is ignored.
 pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
-    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+    retry_after_at(v, chrono::Utc::now())
+}
+
+fn retry_after_at(v: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    Some((at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 fn classify(e: reqwest::Error) -> TransportError {
@@ -289,8 +299,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_after_seconds() {
+    fn retry_after_in_seconds_or_as_a_date() {
         assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:55Z").unwrap().to_utc();
+        assert_eq!(retry_after_at("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(Duration::from_secs(5)));
+        assert_eq!(retry_after_at("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(retry_after_at("soon", now), None);
+        assert_eq!(retry_after_at("-3", now), None);
     }
 }
