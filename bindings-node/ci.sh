@@ -38,7 +38,7 @@ echo "== Rust unit tests of the binding"
 cargo test --release -p sensorsanalytics-node --manifest-path "$repo/Cargo.toml"
 
 echo "== benchmark smoke run (numbers are not checked here)"
-node bench/bench.js 20000
+node bench/bench.js 20000 1
 
 echo "== node --test"
 node --test test/*.test.js

@@ -21,7 +21,7 @@ export interface SensorsAnalyticsOptions {
   projectName?: string | null;
   /** `time_free: true` on events and profiles. */
   enableTimeFree?: boolean;
-  /** Capture `$lib_detail` (the caller's class, function, file and line): a few µs a call.
+  /** Capture `$lib_detail` (the caller's class, function, file and line): about 5 µs a call.
    * Default true. */
   libDetail?: boolean;
 }

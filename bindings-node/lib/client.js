@@ -1,11 +1,12 @@
 'use strict';
 // `SensorsAnalytics`: the reference's API in camelCase. Each method captures the call site
-// (unless `libDetail: false`), offers the fast JSON form of its properties, and makes one
-// native call, which converts, validates and writes the record. With a JS consumer the record
+// (unless `libDetail: false`; in the method's own body, with no helper function in between:
+// see lib/callsite.js), offers the fast JSON form of its properties, and makes one native
+// call, which converts, validates and writes the record. With a JS consumer the record
 // comes back from that call and is handed to `consumer.send` here, on the JS thread.
 
 const native = require('../native.js');
-const { capture } = require('./callsite.js');
+const { arm, take } = require('./callsite.js');
 const { encode } = require('./properties.js');
 const { NATIVE, options } = require('./consumers.js');
 const exit = require('./exit.js');
@@ -55,50 +56,55 @@ class SensorsAnalytics {
     }
   }
 
-  /** The caller's frame for `$lib_detail`; `method` is the public method it called. */
-  #callSite(method) {
-    return this.#libDetail ? capture(method) : undefined;
-  }
-
   track(distinctId, eventName, properties, isLoginId = false) {
-    this.#sent(native.track(this.#h, this.#callSite(P.track), distinctId, eventName, properties, encode(properties), !!isLoginId));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.track), take()) : undefined;
+    this.#sent(native.track(this.#h, site, distinctId, eventName, properties, encode(properties), !!isLoginId));
   }
 
   trackSignup(distinctId, originalId, properties) {
-    this.#sent(native.trackSignup(this.#h, this.#callSite(P.trackSignup), distinctId, originalId, properties, encode(properties)));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.trackSignup), take()) : undefined;
+    this.#sent(native.trackSignup(this.#h, site, distinctId, originalId, properties, encode(properties)));
   }
 
   profileSet(distinctId, profiles, isLoginId = false) {
-    this.#sent(native.profile(this.#h, this.#callSite(P.profileSet), ProfileOp.Set, distinctId, profiles, encode(profiles), !!isLoginId));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileSet), take()) : undefined;
+    this.#sent(native.profile(this.#h, site, ProfileOp.Set, distinctId, profiles, encode(profiles), !!isLoginId));
   }
 
   profileSetOnce(distinctId, profiles, isLoginId = false) {
-    this.#sent(native.profile(this.#h, this.#callSite(P.profileSetOnce), ProfileOp.SetOnce, distinctId, profiles, encode(profiles), !!isLoginId));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileSetOnce), take()) : undefined;
+    this.#sent(native.profile(this.#h, site, ProfileOp.SetOnce, distinctId, profiles, encode(profiles), !!isLoginId));
   }
 
   profileIncrement(distinctId, profiles, isLoginId = false) {
-    this.#sent(native.profile(this.#h, this.#callSite(P.profileIncrement), ProfileOp.Increment, distinctId, profiles, encode(profiles), !!isLoginId));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileIncrement), take()) : undefined;
+    this.#sent(native.profile(this.#h, site, ProfileOp.Increment, distinctId, profiles, encode(profiles), !!isLoginId));
   }
 
   profileAppend(distinctId, profiles, isLoginId = false) {
-    this.#sent(native.profile(this.#h, this.#callSite(P.profileAppend), ProfileOp.Append, distinctId, profiles, encode(profiles), !!isLoginId));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileAppend), take()) : undefined;
+    this.#sent(native.profile(this.#h, site, ProfileOp.Append, distinctId, profiles, encode(profiles), !!isLoginId));
   }
 
   /** `profileKeys`: a list of keys, or an object whose keys are unset. */
   profileUnset(distinctId, profileKeys, isLoginId = false) {
-    this.#sent(native.profile(this.#h, this.#callSite(P.profileUnset), ProfileOp.Unset, distinctId, profileKeys, undefined, !!isLoginId));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileUnset), take()) : undefined;
+    this.#sent(native.profile(this.#h, site, ProfileOp.Unset, distinctId, profileKeys, undefined, !!isLoginId));
   }
 
   profileDelete(distinctId, isLoginId = false) {
-    this.#sent(native.profile(this.#h, this.#callSite(P.profileDelete), ProfileOp.Delete, distinctId, undefined, undefined, !!isLoginId));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileDelete), take()) : undefined;
+    this.#sent(native.profile(this.#h, site, ProfileOp.Delete, distinctId, undefined, undefined, !!isLoginId));
   }
 
   itemSet(itemType, itemId, properties) {
-    this.#sent(native.item(this.#h, this.#callSite(P.itemSet), false, itemType, itemId, properties, encode(properties)));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.itemSet), take()) : undefined;
+    this.#sent(native.item(this.#h, site, false, itemType, itemId, properties, encode(properties)));
   }
 
   itemDelete(itemType, itemId, properties) {
-    this.#sent(native.item(this.#h, this.#callSite(P.itemDelete), true, itemType, itemId, properties, encode(properties)));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.itemDelete), take()) : undefined;
+    this.#sent(native.item(this.#h, site, true, itemType, itemId, properties, encode(properties)));
   }
 
   /** Merges `properties` into the properties every event carries. */
@@ -112,40 +118,49 @@ class SensorsAnalytics {
 
   /** ID-Mapping 3.0: `bind(first, second, ...more)` (or one array). */
   bind(...identities) {
-    this.#sent(native.bind(this.#h, this.#callSite(P.bind), list(identities)));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.bind), take()) : undefined;
+    this.#sent(native.bind(this.#h, site, list(identities)));
   }
 
   unbind(identity) {
-    this.#sent(native.unbind(this.#h, this.#callSite(P.unbind), identity));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.unbind), take()) : undefined;
+    this.#sent(native.unbind(this.#h, site, identity));
   }
 
   trackById(eventName, properties, ...identities) {
-    this.#sent(native.trackById(this.#h, this.#callSite(P.trackById), eventName, properties, encode(properties), list(identities)));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.trackById), take()) : undefined;
+    this.#sent(native.trackById(this.#h, site, eventName, properties, encode(properties), list(identities)));
   }
 
   profileSetById(properties, ...identities) {
-    this.#sent(native.profileById(this.#h, this.#callSite(P.profileSetById), ProfileOp.Set, properties, encode(properties), list(identities)));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileSetById), take()) : undefined;
+    this.#sent(native.profileById(this.#h, site, ProfileOp.Set, properties, encode(properties), list(identities)));
   }
 
   profileSetOnceById(properties, ...identities) {
-    this.#sent(native.profileById(this.#h, this.#callSite(P.profileSetOnceById), ProfileOp.SetOnce, properties, encode(properties), list(identities)));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileSetOnceById), take()) : undefined;
+    this.#sent(native.profileById(this.#h, site, ProfileOp.SetOnce, properties, encode(properties), list(identities)));
   }
 
   profileIncrementById(properties, ...identities) {
-    this.#sent(native.profileById(this.#h, this.#callSite(P.profileIncrementById), ProfileOp.Increment, properties, encode(properties), list(identities)));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileIncrementById), take()) : undefined;
+    this.#sent(native.profileById(this.#h, site, ProfileOp.Increment, properties, encode(properties), list(identities)));
   }
 
   profileAppendById(properties, ...identities) {
-    this.#sent(native.profileById(this.#h, this.#callSite(P.profileAppendById), ProfileOp.Append, properties, encode(properties), list(identities)));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileAppendById), take()) : undefined;
+    this.#sent(native.profileById(this.#h, site, ProfileOp.Append, properties, encode(properties), list(identities)));
   }
 
   /** `profileKeys`: a list of keys. */
   profileUnsetById(profileKeys, ...identities) {
-    this.#sent(native.profileById(this.#h, this.#callSite(P.profileUnsetById), ProfileOp.Unset, profileKeys, undefined, list(identities)));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileUnsetById), take()) : undefined;
+    this.#sent(native.profileById(this.#h, site, ProfileOp.Unset, profileKeys, undefined, list(identities)));
   }
 
   profileDeleteById(...identities) {
-    this.#sent(native.profileById(this.#h, this.#callSite(P.profileDeleteById), ProfileOp.Delete, undefined, undefined, list(identities)));
+    const site = this.#libDetail ? (Error.captureStackTrace(arm(), P.profileDeleteById), take()) : undefined;
+    this.#sent(native.profileById(this.#h, site, ProfileOp.Delete, undefined, undefined, list(identities)));
   }
 
   /** Writes or sends what the consumer buffers. Resolves when done. */

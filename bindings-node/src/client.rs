@@ -19,7 +19,7 @@ use crate::consumer::LineCatcher;
 use crate::error::{illegal, Outcome};
 use crate::identity;
 use crate::js::{Js, Kind};
-use crate::{json_props, site, value};
+use crate::{json_props, raw, site, value};
 
 /// The profile operations, as `ProfileOp.Set` etc. in JS (numbers 0 to 5).
 #[napi]
@@ -85,15 +85,6 @@ fn dict_arg<'a>(value: Js, json: Js, text: &'a mut String) -> Outcome<Arg<'a>> {
     }
 }
 
-/// The site text lib/callsite.js captured, parsed when the method runs.
-fn site_text(s: Js) -> Result<Option<String>> {
-    if s.kind()? == Kind::String {
-        Ok(Some(s.string()?))
-    } else {
-        Ok(None)
-    }
-}
-
 /// A name argument (event name, item type): its text, or, when it is not a string (which the
 /// reference rejects: a TypeError from its regex; ours: the name message), what to show.
 fn name_arg(v: Js) -> Result<std::result::Result<String, String>> {
@@ -110,7 +101,7 @@ pub struct ClientCore {
     returns_records: bool,
 }
 
-/// Arguments of a method, after the client handle: `a[0]` is the call site text.
+/// Arguments of a method, after the client handle: `a[0]` is the call site (see `with_site`).
 pub type Args = [Js];
 
 impl ClientCore {
@@ -151,10 +142,17 @@ impl ClientCore {
 /// A method body: the client, the parsed call site, the JS arguments after the site.
 pub type Method = fn(&ClientCore, Option<&CallSite<'_>>, &Args) -> Outcome<()>;
 
+/// Runs `f` with the call site lib/callsite.js passed: a handle from `site()` (the usual case:
+/// nothing to convert or parse), a `stack` text (parsed here), or nothing.
 fn with_site<T>(site: Js, f: impl FnOnce(Option<&CallSite<'_>>) -> Outcome<T>) -> Outcome<T> {
-    let text = site_text(site)?;
-    let parsed = text.as_deref().and_then(site::parse);
-    f(parsed.as_ref())
+    match site.kind()? {
+        Kind::External => f(Some(&raw::site_of(site)?.call_site())),
+        Kind::String => {
+            let text = site.string()?;
+            f(site::parse(&text).as_ref())
+        }
+        _ => f(None),
+    }
 }
 
 /// `track(distinct_id, event_name, properties=None, is_login_id=False)`

@@ -2,16 +2,21 @@
 /* eslint-disable */
 
 // The client's methods are plain Node-API callbacks (src/raw.rs), which napi-rs cannot
-// describe; their types are here. Each takes the handle from createClient, then the call-site
-// text (or undefined), then the method's arguments, and returns the record when the client was
-// created for a JS consumer (else undefined). `json` is lib/properties.js's fast form.
+// describe; their types are here. Each takes the handle from createClient, then the call site
+// (a handle from site(), a V8 `stack` text, or nothing), then the method's arguments, and
+// returns the record when the client was created for a JS consumer (else undefined). `json` is
+// lib/properties.js's fast form.
 
 /** A client made by createClient. */
 export type ClientHandle = { readonly __sensorsanalyticsClient: unique symbol }
 /** A consumer, as NativeConsumer.handle() gives it to createClient. */
 export type ConsumerHandle = { readonly __sensorsanalyticsConsumer: unique symbol }
-type Site = string | undefined
+/** A parsed call site made by site(), for `$lib_detail`. */
+export type SiteHandle = { readonly __sensorsanalyticsSite: unique symbol }
+type Site = SiteHandle | string | null | undefined
 
+/** One V8 frame's text (`Class.method (file:line:col)`) as a site handle; null if it names no location. */
+export declare function site(frame: string): SiteHandle | null
 export declare function createClient(consumer: ConsumerHandle | null, projectName: string | null, enableTimeFree: boolean): ClientHandle
 export declare function track(client: ClientHandle, site: Site, distinctId: unknown, eventName: unknown, properties: unknown, json: string | undefined, isLoginId: boolean): string | undefined
 export declare function trackSignup(client: ClientHandle, site: Site, distinctId: unknown, originalId: unknown, properties: unknown, json: string | undefined): string | undefined

@@ -19,6 +19,7 @@ use sensorsanalytics::Consumer;
 use crate::client::{self, ClientCore, Method};
 use crate::error::{self, Failure};
 use crate::js::{Js, Kind};
+use crate::site::Site;
 
 /// The handle, the call site, and up to six method arguments.
 const MAX_ARGS: usize = 8;
@@ -31,6 +32,10 @@ const CLIENT_TAG: sys::napi_type_tag = sys::napi_type_tag {
 const CONSUMER_TAG: sys::napi_type_tag = sys::napi_type_tag {
     lower: 0x5341_4e4f_4445_434f,
     upper: 0x6e73_756d_6572_3031,
+};
+const SITE_TAG: sys::napi_type_tag = sys::napi_type_tag {
+    lower: 0x5341_4e4f_4445_5349,
+    upper: 0x7465_2020_2020_3031,
 };
 
 fn check(status: sys::napi_status, what: &str) -> Result<()> {
@@ -123,6 +128,11 @@ fn client_of<'a>(env: sys::napi_env, handle: sys::napi_value) -> Result<&'a Clie
     )?)
 }
 
+/// The call site an External made by `site()` holds (the site argument of every method).
+pub fn site_of<'a>(site: Js) -> Result<&'a Site> {
+    external_ref::<Site>(site.env, site.raw, &SITE_TAG, "call site")
+}
+
 /// Reads the arguments, runs `f` with a panic guard, and turns its outcome into the JS return
 /// value or exception.
 fn guarded(
@@ -170,6 +180,13 @@ fn undefined(env: sys::napi_env) -> sys::napi_value {
     v
 }
 
+fn null(env: sys::napi_env) -> sys::napi_value {
+    let mut v = ptr::null_mut();
+    // SAFETY: valid env and out pointer.
+    unsafe { sys::napi_get_null(env, &mut v) };
+    v
+}
+
 fn string(env: sys::napi_env, s: &str) -> Result<sys::napi_value> {
     let mut v = ptr::null_mut();
     // SAFETY: `s` is UTF-8 of the given length.
@@ -204,6 +221,19 @@ unsafe extern "C" fn create_client(
     })
 }
 
+/// `site(frame)`: one V8 frame's text (`Class.method (file:line:col)`) parsed into a handle
+/// that every method takes as its site; null when the text names no location. lib/callsite.js
+/// calls this once per distinct site and keeps the handle.
+unsafe extern "C" fn site(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    guarded(env, info, |a| {
+        let text = a[0].string()?;
+        match Site::parse(&text) {
+            Some(site) => Ok(external(env, site, &SITE_TAG)?),
+            None => Ok(null(env)),
+        }
+    })
+}
+
 /// One client method: `(handle, site, ...args)`, returning the record or undefined.
 fn method(env: sys::napi_env, info: sys::napi_callback_info, m: Method) -> sys::napi_value {
     guarded(env, info, |a| {
@@ -224,6 +254,7 @@ macro_rules! callbacks {
         )*
         const METHODS: &[(&CStr, sys::napi_callback)] = &[
             (c"createClient", Some(create_client)),
+            (c"site", Some(site)),
             $(($js, Some($name)),)*
         ];
     };

@@ -31,23 +31,120 @@ test('track writes the record with $lib Node and the SDK version', () => {
   assert.ok(Number.isInteger(r._track_id));
 });
 
+// `$lib_detail` is `Class##function##file##line` of the user's frame. Each case below is
+// called at least twice: the first call parses the site, later ones reuse it (lib/callsite.js),
+// and both must say the same.
+
+/** The line of this file that holds `marker` (a comment at the end of the line). */
+function lineOf(marker) {
+  return require('node:fs').readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.endsWith(`// ${marker}`)) + 1;
+}
+
+/** The `$lib_detail` of each call `call(sa)` makes, `times` times. */
+function details(call, times = 2) {
+  const { sa, capture } = client();
+  const out = [];
+  for (let i = 0; i < times; i++) {
+    call(sa);
+    out.push(capture.last.lib.$lib_detail);
+  }
+  return out;
+}
+
+// Top-level module code: CommonJS runs it as a function called on `module.exports`.
+const topLevel = client();
+topLevel.sa.track('u1', 'E'); // LINE_OF_TOP_LEVEL
+
 function trackHere(sa) {
   sa.track('u1', 'E'); // LINE_OF_TRACK
 }
 
 class Shop {
   buy(sa) {
-    sa.profileSet('u1', { a: 1 });
+    sa.profileSet('u1', { a: 1 }); // LINE_OF_BUY
+  }
+
+  static open(sa) {
+    sa.track('u1', 'E'); // LINE_OF_OPEN
   }
 }
 
+class BigShop extends Shop {}
+
+const arrowTrack = (sa) => sa.track('u1', 'E'); // LINE_OF_ARROW
+
+async function afterAwait(sa) {
+  await null;
+  sa.track('u1', 'E'); // LINE_OF_AWAIT
+}
+
+function twoSites(sa) {
+  sa.track('u1', 'E'); // LINE_OF_FIRST
+  sa.itemSet('t', 'i', {}); // LINE_OF_SECOND
+}
+
 test('$lib_detail names the caller: class##function##file##line', () => {
+  assert.deepEqual(details(trackHere), Array(2).fill(`##trackHere##${__filename}##${lineOf('LINE_OF_TRACK')}`));
+  assert.deepEqual(details((sa) => new Shop().buy(sa)), Array(2).fill(`Shop##buy##${__filename}##${lineOf('LINE_OF_BUY')}`));
+});
+
+test('$lib_detail from top-level module code', () => {
+  assert.equal(topLevel.capture.last.lib.$lib_detail, `Object##<anonymous>##${__filename}##${lineOf('LINE_OF_TOP_LEVEL')}`);
+});
+
+test('$lib_detail names the receiver\'s class, also for one site called on several', () => {
+  const buy = `##buy##${__filename}##${lineOf('LINE_OF_BUY')}`;
+  const shops = [new Shop(), new BigShop(), new Shop(), new BigShop()];
+  let i = 0;
+  assert.deepEqual(details((sa) => shops[i++].buy(sa), 4), ['Shop', 'BigShop', 'Shop', 'BigShop'].map((c) => c + buy));
+  // A static method: named after the class it is called on.
+  const open = `##open##${__filename}##${lineOf('LINE_OF_OPEN')}`;
+  const classes = [Shop, BigShop, Shop];
+  i = 0;
+  assert.deepEqual(details((sa) => classes[i++].open(sa), 3), ['Shop', 'BigShop', 'Shop'].map((c) => c + open));
+});
+
+test('$lib_detail from arrow functions, named and anonymous', () => {
+  assert.deepEqual(details(arrowTrack), Array(2).fill(`##arrowTrack##${__filename}##${lineOf('LINE_OF_ARROW')}`));
+  const anonymous = details((sa) => [sa].forEach((s) => s.track('u1', 'E'))); // LINE_OF_ANONYMOUS
+  assert.deepEqual(anonymous, Array(2).fill(`####${__filename}##${lineOf('LINE_OF_ANONYMOUS')}`));
+});
+
+test('$lib_detail after an await', async () => {
   const { sa, capture } = client();
-  trackHere(sa);
-  const line = require('node:fs').readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.includes('// LINE_OF_TRACK')) + 1;
-  assert.equal(capture.last.lib.$lib_detail, `##trackHere##${__filename}##${line}`);
-  new Shop().buy(sa);
-  assert.match(capture.last.lib.$lib_detail, new RegExp(`^Shop##buy##${__filename}##\\d+$`));
+  for (let i = 0; i < 2; i++) {
+    await afterAwait(sa);
+    assert.equal(capture.last.lib.$lib_detail, `##afterAwait##${__filename}##${lineOf('LINE_OF_AWAIT')}`);
+  }
+});
+
+test('$lib_detail tells apart two sites in one function', () => {
+  const { sa, capture } = client();
+  for (let i = 0; i < 2; i++) {
+    twoSites(sa);
+    const [first, second] = capture.records.slice(-2).map((r) => r.lib.$lib_detail);
+    assert.equal(first, `##twoSites##${__filename}##${lineOf('LINE_OF_FIRST')}`);
+    assert.equal(second, `##twoSites##${__filename}##${lineOf('LINE_OF_SECOND')}`);
+  }
+});
+
+test('$lib_detail from code without a file (new Function, eval)', () => {
+  const made = new Function('sa', 'sa.track("u1", "E")');
+  for (const detail of details(made)) assert.match(detail, /^##eval##eval at .*##3$/);
+  for (const detail of details((sa) => eval('sa.track("u1", "E")'))) assert.match(detail, /^##eval##eval at .*##1$/);
+});
+
+test('$lib_detail of more sites than the SDK keeps: each still right', () => {
+  // 2500 sites (the cache keeps 2000, then starts over), each on its own line of one script.
+  const count = 2500;
+  const code = `(function (sa) {\n${'  sa.track("u1", "E");\n'.repeat(count)}})`;
+  const run = require('node:vm').runInThisContext(code, { filename: '/virtual/many-sites.js' });
+  const { sa, capture } = client();
+  for (let pass = 0; pass < 2; pass++) {
+    run(sa);
+    const got = capture.records.slice(-count).map((r) => r.lib.$lib_detail);
+    assert.deepEqual(got, Array.from({ length: count }, (_, i) => `####/virtual/many-sites.js##${i + 2}`));
+  }
 });
 
 test('libDetail: false leaves $lib_detail out', () => {
@@ -56,16 +153,99 @@ test('libDetail: false leaves $lib_detail out', () => {
   assert.ok(!('$lib_detail' in capture.last.lib));
 });
 
-test('a user Error.prepareStackTrace does not break tracking', () => {
+test('a user Error.prepareStackTrace: not called for ours, still applied to theirs', () => {
   const { sa, capture } = client();
   const saved = Error.prepareStackTrace;
-  Error.prepareStackTrace = () => ({ not: 'a string' });
+  const calls = [];
+  const mine = (error, frames) => {
+    calls.push(error.message);
+    return { not: 'a string', frames: frames.length };
+  };
+  Error.prepareStackTrace = mine;
+  let theirs;
   try {
-    sa.track('u1', 'E');
+    trackHere(sa);
+    assert.equal(Error.prepareStackTrace, mine);
+    theirs = new Error('theirs').stack;
+    trackHere(sa);
   } finally {
     Error.prepareStackTrace = saved;
   }
-  assert.ok(!('$lib_detail' in capture.last.lib));
+  assert.equal(capture.last.lib.$lib_detail, `##trackHere##${__filename}##${lineOf('LINE_OF_TRACK')}`);
+  assert.deepEqual(calls, ['theirs']);
+  assert.equal(theirs.not, 'a string');
+  assert.ok(theirs.frames > 1);
+});
+
+test('Error.stackTraceLimit is the user\'s after a capture', () => {
+  const { sa } = client();
+  const saved = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 3;
+    trackHere(sa);
+    assert.equal(Error.stackTraceLimit, 3);
+    Error.stackTraceLimit = Infinity;
+    trackHere(sa);
+    assert.equal(Error.stackTraceLimit, Infinity);
+  } finally {
+    Error.stackTraceLimit = saved;
+  }
+  assert.ok(new Error().stack.split('\n').length > 2);
+});
+
+/** Runs `lines` as a script `name` in a fresh temporary folder with `flags`: its output lines. */
+function runScript(name, lines, flags = []) {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-site-'));
+  try {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, lines.join('\n'));
+    const out = require('node:child_process').execFileSync(process.execPath, [...flags, file], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'], // stderr: in the error if it fails
+    });
+    return { dir, lines: out.trim().split('\n') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A script's first line: a client on a JS consumer, `sa`, whose details it prints at the end. */
+const CHILD_CLIENT = `const { client } = require(${JSON.stringify(require.resolve('./support/capture.js'))}); const { sa, capture } = client();`;
+const CHILD_PRINT = 'console.log(capture.records.map((r) => r.lib.$lib_detail).join("\\n"));';
+
+test('with --enable-source-maps, $lib_detail names the mapped position', () => {
+  // Generated line 2 maps to line 21 of orig.ts.
+  const map = { version: 3, sources: ['orig.ts'], names: [], mappings: 'AAAA;AAoBA' };
+  const { dir, lines } = runScript('gen.js', [
+    CHILD_CLIENT,
+    `sa.track("u1", "E"); sa.track("u1", "E"); ${CHILD_PRINT}`,
+    `//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`,
+  ], ['--enable-source-maps']);
+  assert.deepEqual(lines, Array(2).fill(`Object##<anonymous>##${require('node:path').join(dir, 'orig.ts')}##21`));
+});
+
+test('$lib_detail from top-level ES module code', () => {
+  const { pathToFileURL } = require('node:url');
+  const index = pathToFileURL(require('node:path').join(__dirname, '..', 'index.mjs')).href;
+  const { dir, lines } = runScript('top.mjs', [
+    `import { SensorsAnalytics } from ${JSON.stringify(index)};`,
+    'const lines = []; const sa = new SensorsAnalytics({ send: (l) => lines.push(l), flush() {}, close() {} });',
+    'sa.track("u1", "E"); sa.track("u1", "E");',
+    'console.log(lines.map((l) => JSON.parse(l).lib.$lib_detail).join("\\n"));',
+  ]);
+  assert.deepEqual(lines, Array(2).fill(`####${pathToFileURL(require('node:path').join(dir, 'top.mjs')).href}##3`));
+});
+
+test('with --frozen-intrinsics (Error cannot be changed), $lib_detail names the caller', () => {
+  const { dir, lines } = runScript('frozen.js', [
+    CHILD_CLIENT,
+    'function frozen() { sa.track("u1", "E"); }',
+    `frozen(); frozen(); ${CHILD_PRINT}`,
+  ], ['--frozen-intrinsics']);
+  assert.deepEqual(lines, Array(2).fill(`##frozen##${require('node:path').join(dir, 'frozen.js')}##2`));
 });
 
 test('options: projectName and enableTimeFree', () => {
