@@ -275,7 +275,7 @@ fn write_property_value(out: &mut Vec<u8>, key: &str, value: &Value<'_>, force_l
 /// `"k":v,…` of the super properties, as every event's `properties` starts when no call
 /// property overrides one of them: rendered once per super-properties change instead of
 /// validated, looked up and written for every record (with the default `$lib` and
-/// `$lib_version`, a tenth of a record's cost). None when they cannot be written ahead:
+/// `$lib_version`, a sixth of a record's instructions). None when they cannot be written ahead:
 /// invalid ones fail each event in the general path, and `$is_login_id` depends on the call.
 pub(crate) fn super_block(props: &Properties<'_>) -> Option<Vec<u8>> {
     if validate::check_properties(props).is_err() || props.contains_key(IS_LOGIN_ID) {
