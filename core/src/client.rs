@@ -61,7 +61,7 @@ impl SuperProperties {
     fn new(props: Properties<'static>, config: &Config) -> Arc<Self> {
         let valid = validate::check_properties(&props).is_ok();
         let lib_head = record::lib_head(&config.lib_name, &config.lib_version, &props);
-        let block = record::super_block(&props);
+        let block = record::super_block(&props, valid);
         Arc::new(SuperProperties { props, valid, lib_head, block })
     }
 }

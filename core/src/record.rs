@@ -277,8 +277,9 @@ fn write_property_value(out: &mut Vec<u8>, key: &str, value: &Value<'_>, force_l
 /// validated, looked up and written for every record (with the default `$lib` and
 /// `$lib_version`, a sixth of a record's instructions). None when they cannot be written ahead:
 /// invalid ones fail each event in the general path, and `$is_login_id` depends on the call.
-pub(crate) fn super_block(props: &Properties<'_>) -> Option<Vec<u8>> {
-    if validate::check_properties(props).is_err() || props.contains_key(IS_LOGIN_ID) {
+/// `valid`: whether they passed validation (the caller has checked them already).
+pub(crate) fn super_block(props: &Properties<'_>, valid: bool) -> Option<Vec<u8>> {
+    if !valid || props.contains_key(IS_LOGIN_ID) {
         return None;
     }
     let mut out = Vec::new();

@@ -33,10 +33,8 @@ struct State {
 impl State {
     /// A buffer that failed goes back in front of the records buffered since, for the next try.
     fn keep(&mut self, failed: Failed) -> Error {
-        let mut kept = failed.bytes;
-        kept.extend_from_slice(&self.buffer);
-        self.buffer = kept;
-        lock_error(&failed.path, "cannot write", failed.error)
+        let (path, error) = failed.put_back(&mut self.buffer);
+        lock_error(&path, "cannot write", error)
     }
 }
 

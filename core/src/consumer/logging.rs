@@ -161,10 +161,8 @@ impl State {
 
     /// A buffer that failed goes back in front of the lines buffered since, for the next try.
     fn keep(&mut self, failed: Failed) -> Error {
-        let mut kept = failed.bytes;
-        kept.extend_from_slice(&self.buffer);
-        self.buffer = kept;
-        io_error(&failed.path, failed.error)
+        let (path, error) = failed.put_back(&mut self.buffer);
+        io_error(&path, error)
     }
 }
 

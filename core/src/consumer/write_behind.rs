@@ -38,6 +38,17 @@ pub(crate) struct Failed {
     pub bytes: Vec<u8>,
 }
 
+impl Failed {
+    /// Puts the unwritten bytes back in front of `buffer` (the lines buffered since), so the
+    /// next write sends them first, in order; what remains is where and why, for the error.
+    pub fn put_back(self, buffer: &mut Vec<u8>) -> (PathBuf, io::Error) {
+        let mut kept = self.bytes;
+        kept.extend_from_slice(buffer);
+        *buffer = kept;
+        (self.path, self.error)
+    }
+}
+
 struct Job {
     target: Target,
     bytes: Vec<u8>,
