@@ -3,6 +3,8 @@
 //! use these live in `consumer/` (default, batch, async_batch, debug).
 
 mod encode;
+mod health;
+mod senders;
 pub(crate) mod pipeline;
 mod retry;
 mod stats;

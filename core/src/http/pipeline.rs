@@ -1,15 +1,22 @@
 //! AsyncBatchConsumer's background machinery: a bounded channel feeding one dispatcher thread
 //! ("sensorsanalytics-async-batch"), which cuts batches and hands them to up to
-//! `max_in_flight` sender threads, each of which gzips its batch and posts it with retries.
+//! `max_in_flight` sender threads (`senders.rs`), each of which makes one attempt and hands
+//! the batch back.
+//!
+//! A batch that failed waits in the dispatcher's retry queue for its not-before time while
+//! the senders post other batches, so a flaky receiver slows delivery by its failure rate,
+//! not by the retry waits. When the receiver is down (`health.rs`), one request at a time
+//! probes it and the rest wait, in memory, bounded by `max_size`: records meeting a full
+//! pipeline are refused at `send`, with the network error, as the reference does.
 //!
 //! Flush and close travel through the same FIFO channel as the records, as markers, so
 //! "everything queued before the flush" is exact: each record gets an index as it leaves
 //! the channel, and a flush marker is answered once every record with a smaller index has
-//! been sent or given up on (batches finish out of order when several are in flight).
+//! been sent or given up on (batches finish out of order).
 //!
 //! Shutdown is bounded: an abort signal (dropping a sender nobody sends on, which wakes
-//! every waiter at once) cuts retry waits short and makes the dispatcher give up what is
-//! still queued, counting it as failed.
+//! every waiter at once) makes the dispatcher give up what is still queued, counting it as
+//! failed; requests already under way finish and are counted.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -20,11 +27,11 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, never, select, unbounded, Receiver, RecvTimeoutError, Sender};
 
-use super::encode::encode_data_list;
-use super::retry::{post_with_retry, Request, RetryPolicy};
+use super::health::Health;
+use super::retry::{give_up_error, Attempt, RetryPolicy};
+use super::senders::{self, Batch, Outcome, Target};
 use super::stats::Counters;
 use super::transport::Transport;
-use super::USER_AGENT;
 use crate::error::{Error, Result};
 
 /// Told of every batch given up on, with its records and the reason.
@@ -50,11 +57,6 @@ pub(crate) enum Item {
     Close,
 }
 
-struct Batch {
-    start: u64,
-    records: Vec<String>,
-}
-
 /// One process's pipeline. A fork child never uses (nor drops) its parent's.
 pub(crate) struct Engine {
     pub generation: u64,
@@ -77,45 +79,39 @@ impl Engine {
     ) -> Result<Engine> {
         let (tx, rx) = bounded(settings.max_size.max(1));
         let (work_tx, work_rx) = unbounded::<Batch>();
-        let (done_tx, done_rx) = unbounded::<u64>();
         let (abort_tx, abort_rx) = bounded::<()>(0);
         let (alive_tx, finished) = bounded::<()>(0);
         let counters = Arc::new(Counters::default());
-        let spawn_error = |e: std::io::Error| {
-            Error::Network(format!("cannot start the async sender threads: {e}"))
-        };
-
-        let mut handles = Vec::new();
-        for i in 0..settings.max_in_flight.max(1) {
-            let sender = BatchSender {
-                settings: settings.clone(),
-                transport: transport.clone(),
-                counters: counters.clone(),
-                abort: abort_rx.clone(),
-            };
-            let (work_rx, done_tx, alive) = (work_rx.clone(), done_tx.clone(), alive_tx.clone());
-            let h = std::thread::Builder::new()
-                .name(format!("sensorsanalytics-async-send-{i}"))
-                .spawn(move || {
-                    let _alive = alive;
-                    sender.run(work_rx, done_tx);
-                })
-                .map_err(spawn_error)?;
-            handles.push(h);
-        }
+        let target = Arc::new(Target {
+            url: settings.url.clone(),
+            timeout: settings.timeout,
+            transport,
+        });
+        let (done, mut handles) = senders::start(
+            settings.max_in_flight,
+            "sensorsanalytics-async-send",
+            target,
+            work_rx,
+            alive_tx.clone(),
+        )?;
         let dispatcher = Dispatcher {
             settings,
             counters: counters.clone(),
             rx: rx.clone(),
             work: Some(work_tx),
-            done: done_rx,
+            done,
             abort: abort_rx,
             buffer: Vec::new(),
             oldest: None,
             next_index: 0,
-            in_flight: BTreeMap::new(),
+            unresolved: BTreeMap::new(),
+            in_flight: 0,
+            retries: Vec::new(),
+            waiting_records: 0,
+            health: Health::default(),
             markers: VecDeque::new(),
             closing: false,
+            aborted: false,
         };
         let h = std::thread::Builder::new()
             .name("sensorsanalytics-async-batch".into())
@@ -123,7 +119,7 @@ impl Engine {
                 let _alive = alive_tx;
                 dispatcher.run();
             })
-            .map_err(spawn_error)?;
+            .map_err(|e| Error::Network(format!("cannot start the async sender threads: {e}")))?;
         handles.push(h);
         Ok(Engine {
             generation,
@@ -189,20 +185,30 @@ struct Dispatcher {
     rx: Receiver<Item>,
     /// `None` once aborted: the senders then end after their current batch.
     work: Option<Sender<Batch>>,
-    /// Start indices of finished batches.
-    done: Receiver<u64>,
+    /// Batches back from the senders, with how their attempt went.
+    done: Receiver<Outcome>,
     abort: Receiver<()>,
-    /// Records taken from the channel, not yet handed out; at most `max_batch_size`.
+    /// Records taken from the channel, not yet cut into a batch; at most `max_batch_size`.
     buffer: Vec<String>,
     /// When the oldest buffered record arrived, for `flush_max_time`.
     oldest: Option<Instant>,
     /// The index the next record taken from the channel gets.
     next_index: u64,
-    /// Batches under way: start index → record count.
-    in_flight: BTreeMap<u64, usize>,
+    /// Batches cut and not yet resolved (in a request or waiting to retry): first index →
+    /// record count.
+    unresolved: BTreeMap<u64, usize>,
+    /// Requests under way.
+    in_flight: usize,
+    /// Batches waiting for their next attempt.
+    retries: Vec<Batch>,
+    /// Records in `unresolved`, bounded by `max_size` so that memory stays bounded while
+    /// the receiver is down.
+    waiting_records: usize,
+    health: Health,
     /// Flush markers: (records before it, reply), in channel order.
     markers: VecDeque<(u64, Sender<()>)>,
     closing: bool,
+    aborted: bool,
 }
 
 impl Dispatcher {
@@ -210,26 +216,23 @@ impl Dispatcher {
         let no_records = never::<Item>();
         let max_batch = self.settings.max_batch_size.max(1);
         loop {
-            while self.in_flight.len() < self.settings.max_in_flight.max(1) && self.ready() {
-                self.dispatch();
+            if !self.aborted {
+                self.start_requests();
             }
             self.answer_markers();
-            if self.closing
-                && self.buffer.is_empty()
-                && self.in_flight.is_empty()
-                && self.rx.is_empty()
-            {
+            let idle = self.buffer.is_empty() && self.unresolved.is_empty() && self.rx.is_empty();
+            if (self.closing && idle) || (self.aborted && self.in_flight == 0) {
                 return;
             }
-            // Take records only while there is room in the buffer: a full pipeline leaves them
-            // in the bounded channel, so that `send` reports a full queue instead of memory
-            // growing without bound.
-            let records = if self.buffer.len() < max_batch {
-                &self.rx
-            } else {
-                &no_records
-            };
+            // Take records only while there is room: a full pipeline leaves them in the
+            // bounded channel, so that `send` reports a full queue instead of memory growing
+            // without bound.
+            let room = !self.aborted
+                && self.buffer.len() < max_batch
+                && self.waiting_records < self.settings.max_size.max(1);
+            let records = if room { &self.rx } else { &no_records };
             let wait = self.timer();
+            let abort = if self.aborted { never() } else { self.abort.clone() };
             select! {
                 recv(records) -> item => match item {
                     Ok(item) => {
@@ -244,18 +247,16 @@ impl Dispatcher {
                     // Every sender is gone: nothing more can come.
                     Err(_) => self.closing = true,
                 },
-                recv(self.done) -> start => match start {
-                    Ok(start) => {
-                        self.in_flight.remove(&start);
-                    }
+                recv(self.done) -> outcome => match outcome {
+                    Ok(o) => self.resolve(o),
                     // Every sender thread is gone (only a panic outside a request could do
-                    // that): stop listening rather than spin on the closed channel.
-                    Err(_) => self.done = never(),
+                    // that): nothing in flight will come back.
+                    Err(_) => {
+                        self.done = never();
+                        self.in_flight = 0;
+                    }
                 },
-                recv(self.abort) -> _ => {
-                    self.give_up_queued();
-                    return;
-                },
+                recv(abort) -> _ => self.give_up_queued(),
                 default(wait) => {},
             }
         }
@@ -278,15 +279,68 @@ impl Dispatcher {
             || self.oldest.is_some_and(|t| t.elapsed() >= self.settings.flush_max_time)
     }
 
-    /// How long to wait for something to happen: until the buffer's age trigger, if a
-    /// sender is free to take it; otherwise until a message arrives.
-    fn timer(&self) -> Duration {
-        match self.oldest {
-            Some(t) if self.in_flight.len() < self.settings.max_in_flight.max(1) => {
-                (t + self.settings.flush_max_time).saturating_duration_since(Instant::now())
+    /// Hands batches to free senders: retries that are due first, then the buffer.
+    fn start_requests(&mut self) {
+        let max = self.settings.max_in_flight.max(1);
+        while self.health.may_send(self.in_flight, max) {
+            let batch = match self.take_due_retry() {
+                Some(b) => b,
+                None if self.ready() => self.cut_batch(),
+                None => return,
+            };
+            self.in_flight += 1;
+            self.counters
+                .in_flight
+                .fetch_add(batch.records.len(), Ordering::Relaxed);
+            if let Some(work) = &self.work {
+                // Unbounded, and the senders outlive this thread's use of it: cannot fail.
+                let _ = work.send(batch);
             }
-            _ => Duration::from_secs(3600),
         }
+    }
+
+    /// The retry due soonest, if its time has come (while down: the probe).
+    fn take_due_retry(&mut self) -> Option<Batch> {
+        let now = Instant::now();
+        let (i, _) = self
+            .retries
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.not_before <= now || self.health.is_down())
+            .min_by_key(|(_, b)| (b.not_before, b.id))?;
+        Some(self.retries.swap_remove(i))
+    }
+
+    fn cut_batch(&mut self) -> Batch {
+        let start = self.buffer_start();
+        let records = std::mem::take(&mut self.buffer);
+        self.oldest = None;
+        self.counters.buffered.store(0, Ordering::Relaxed);
+        self.unresolved.insert(start, records.len());
+        self.waiting_records += records.len();
+        Batch::new(start, records)
+    }
+
+    /// How long to wait for something to happen: the buffer's age trigger, the next retry
+    /// or probe, whichever comes first.
+    fn timer(&self) -> Duration {
+        let now = Instant::now();
+        let mut due: Option<Instant> = None;
+        let mut consider = |t: Instant| due = Some(due.map_or(t, |d| d.min(t)));
+        let max = self.settings.max_in_flight.max(1);
+        if let Some(probe) = self.health.probe_due() {
+            if self.in_flight == 0 && (!self.retries.is_empty() || !self.buffer.is_empty()) {
+                consider(probe);
+            }
+        } else if self.in_flight < max {
+            if let Some(t) = self.oldest {
+                consider(t + self.settings.flush_max_time);
+            }
+            if let Some(b) = self.retries.iter().map(|b| b.not_before).min() {
+                consider(b);
+            }
+        }
+        due.map_or(Duration::from_secs(3600), |d| d.saturating_duration_since(now))
     }
 
     fn take(&mut self, item: Item) {
@@ -306,24 +360,81 @@ impl Dispatcher {
         }
     }
 
-    fn dispatch(&mut self) {
-        let start = self.buffer_start();
-        let records = std::mem::take(&mut self.buffer);
-        self.oldest = None;
-        self.counters.buffered.store(0, Ordering::Relaxed);
-        self.counters
-            .in_flight
-            .fetch_add(records.len(), Ordering::Relaxed);
-        self.in_flight.insert(start, records.len());
-        if let Some(work) = &self.work {
-            // Unbounded, and the senders outlive this thread's use of it: cannot fail.
-            let _ = work.send(Batch { start, records });
+    /// A batch came back from a sender.
+    fn resolve(&mut self, o: Outcome) {
+        let mut batch = o.batch;
+        let n = batch.records.len();
+        self.in_flight -= 1;
+        self.counters.in_flight.fetch_sub(n, Ordering::Relaxed);
+        match o.result {
+            Attempt::Delivered => {
+                self.health.on_success();
+                Counters::add(&self.counters.sent, n);
+                self.forget(&batch);
+            }
+            Attempt::Final(e) => self.give_up(batch, &e),
+            Attempt::Retry {
+                message,
+                retry_after,
+                unreachable,
+            } => {
+                Counters::add(&self.counters.retried, 1);
+                self.counters.set_error(&message);
+                let policy = &self.settings.retry;
+                let was_down = self.health.is_down();
+                self.health.on_failure(unreachable, retry_after, policy);
+                if self.aborted {
+                    let e = give_up_error(&message, batch.attempts + 1, Instant::now(), "consumer closing");
+                    return self.give_up(batch, &e);
+                }
+                if was_down || self.health.is_down() {
+                    // An outage is not this batch's fault: its budget starts again once the
+                    // receiver answers.
+                    batch.attempts = 0;
+                    batch.first_try = None;
+                    batch.not_before = self.health.probe_due().unwrap_or_else(Instant::now);
+                } else {
+                    batch.attempts += 1;
+                    let first = *batch.first_try.get_or_insert_with(Instant::now);
+                    // The receiver answers others: this batch was unlucky, not the receiver
+                    // overloaded (that is `health`'s down state, which backs off
+                    // exponentially). So it waits the base backoff each time (or the
+                    // server's Retry-After), not a growing one that would leave a few
+                    // unlucky batches waiting for many seconds at close.
+                    let wait = policy.delay(1, retry_after);
+                    let why = if policy.max_attempts.is_some_and(|m| batch.attempts >= m) {
+                        Some("attempt limit")
+                    } else if first.elapsed() + wait > policy.max_elapsed {
+                        Some("retry time limit")
+                    } else {
+                        None
+                    };
+                    if let Some(why) = why {
+                        let e = give_up_error(&message, batch.attempts, first, why);
+                        return self.give_up(batch, &e);
+                    }
+                    batch.not_before = Instant::now() + wait;
+                }
+                self.retries.push(batch);
+            }
         }
+    }
+
+    fn forget(&mut self, batch: &Batch) {
+        if self.unresolved.remove(&batch.id).is_some() {
+            self.waiting_records -= batch.records.len();
+        }
+    }
+
+    fn give_up(&mut self, batch: Batch, e: &Error) {
+        self.counters.fail(batch.records.len(), e);
+        call_give_up(&self.settings, &batch.records, e);
+        self.forget(&batch);
     }
 
     /// Everything below this index has been sent or given up on.
     fn resolved_below(&self) -> u64 {
-        self.in_flight
+        self.unresolved
             .keys()
             .next()
             .copied()
@@ -343,11 +454,17 @@ impl Dispatcher {
         }
     }
 
-    /// Abort: the buffer and the channel are given up on; waiting flushes are released
-    /// unanswered (their reply senders dropped) and see that they did not complete.
+    /// Abort: the buffer, the retry queue and the channel are given up on; waiting flushes
+    /// are released unanswered (their reply senders dropped) and see that they did not
+    /// complete. Requests under way finish and are counted.
     fn give_up_queued(&mut self) {
+        self.aborted = true;
         self.work = None;
         let mut records = std::mem::take(&mut self.buffer);
+        for b in std::mem::take(&mut self.retries) {
+            self.forget(&b);
+            records.extend(b.records);
+        }
         records.extend(self.rx.try_iter().filter_map(|i| match i {
             Item::Record(r) => Some(r),
             _ => None,
@@ -356,8 +473,9 @@ impl Dispatcher {
         self.markers.clear();
         if !records.is_empty() {
             let e = Error::Network(format!(
-                "the consumer closed before {} queued records could be sent (close timeout)",
-                records.len()
+                "the consumer closed before {} queued records could be sent (close timeout; last error: {})",
+                records.len(),
+                self.counters.last_error().unwrap_or_default()
             ));
             self.counters.fail(records.len(), &e);
             call_give_up(&self.settings, &records, &e);
@@ -365,57 +483,9 @@ impl Dispatcher {
     }
 }
 
-/// One of the threads that send batches.
-struct BatchSender {
-    settings: Arc<Settings>,
-    transport: Arc<dyn Transport>,
-    counters: Arc<Counters>,
-    abort: Receiver<()>,
-}
-
-impl BatchSender {
-    fn run(self, work: Receiver<Batch>, done: Sender<u64>) {
-        let headers = [("User-Agent", USER_AGENT)];
-        let req = Request {
-            url: &self.settings.url,
-            headers: &headers,
-            timeout: self.settings.timeout,
-        };
-        for batch in work {
-            let n = batch.records.len();
-            // Gzip here, not in the dispatcher, so that several batches compress in parallel.
-            let form = encode_data_list(&batch.records);
-            let result = catch_unwind(AssertUnwindSafe(|| {
-                post_with_retry(
-                    &*self.transport,
-                    &req,
-                    &form,
-                    &self.settings.retry,
-                    // Sleeps, unless the abort signal comes first.
-                    &mut |d| matches!(self.abort.recv_timeout(d), Err(RecvTimeoutError::Timeout)),
-                    &mut |why| {
-                        Counters::add(&self.counters.retried, 1);
-                        self.counters.set_error(why);
-                    },
-                )
-            }))
-            .unwrap_or_else(|_| Err(Error::Network("the HTTP transport panicked".into())));
-            match result {
-                Ok(()) => Counters::add(&self.counters.sent, n),
-                Err(e) => {
-                    self.counters.fail(n, &e);
-                    call_give_up(&self.settings, &batch.records, &e);
-                }
-            }
-            self.counters.in_flight.fetch_sub(n, Ordering::Relaxed);
-            let _ = done.send(batch.start);
-        }
-    }
-}
-
 fn call_give_up(settings: &Settings, records: &[String], e: &Error) {
     if let Some(cb) = &settings.on_give_up {
-        // A panicking callback must not take a sender thread down with it.
+        // A panicking callback must not take the dispatcher down with it.
         let _ = catch_unwind(AssertUnwindSafe(|| cb(records, e)));
     }
 }

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::encode::WireForm;
-use super::transport::{HttpResponse, Transport};
+use super::transport::{HttpResponse, Transport, TransportErrorKind};
 use crate::error::Error;
 
 /// How a batch consumer retries one request.
@@ -106,6 +106,52 @@ pub(crate) fn status_error(resp: &HttpResponse) -> String {
     }
 }
 
+/// What one attempt at a request came to.
+#[derive(Debug)]
+pub(crate) enum Attempt {
+    /// The server answered 2xx.
+    Delivered,
+    /// Worth another try later: a connection error, a timeout, 408, 429 or 5xx.
+    Retry {
+        message: String,
+        /// The server's `Retry-After`, a minimum for the next wait.
+        retry_after: Option<Duration>,
+        /// No server answered at all (refused, unreachable, timed out): the receiver is down
+        /// rather than refusing this one request.
+        unreachable: bool,
+    },
+    /// Another try cannot help (4xx other than 408/429, a fatal transport error).
+    Final(Error),
+}
+
+/// Posts `form` once and classifies the outcome.
+pub(crate) fn attempt(transport: &dyn Transport, req: &Request<'_>, form: &WireForm) -> Attempt {
+    match transport.post(req.url, form, req.headers, req.timeout) {
+        Ok(resp) if resp.is_success() => Attempt::Delivered,
+        Ok(resp) if RetryPolicy::is_retryable_status(resp.status) => Attempt::Retry {
+            message: status_error(&resp),
+            retry_after: resp.retry_after,
+            unreachable: false,
+        },
+        Ok(resp) => Attempt::Final(Error::Network(status_error(&resp))),
+        Err(e) if e.is_retryable() => Attempt::Retry {
+            unreachable: matches!(e.kind, TransportErrorKind::Connect | TransportErrorKind::Timeout),
+            message: e.message,
+            retry_after: None,
+        },
+        Err(e) => Attempt::Final(Error::Network(e.message)),
+    }
+}
+
+/// The text of a request given up on: the last failure, how many attempts, and why.
+pub(crate) fn give_up_error(message: &str, attempts: u32, since: Instant, why: &str) -> Error {
+    Error::Network(format!(
+        "{message} (gave up after {attempts} attempt{} in {:.1} s: {why})",
+        if attempts == 1 { "" } else { "s" },
+        since.elapsed().as_secs_f64()
+    ))
+}
+
 /// Posts `form` until it is accepted (2xx), a final answer comes, or the policy gives up.
 /// `pause(d)` waits `d` before a retry and returns false if the wait was cut short because
 /// the consumer is shutting down; `on_retry` is told of every retry and why (for the
@@ -119,34 +165,27 @@ pub(crate) fn post_with_retry(
     on_retry: &mut dyn FnMut(&str),
 ) -> Result<(), Error> {
     let start = Instant::now();
-    let mut attempt: u32 = 0;
+    let mut attempts: u32 = 0;
     loop {
-        attempt += 1;
-        let (message, retry_after) = match transport.post(req.url, form, req.headers, req.timeout) {
-            Ok(resp) if resp.is_success() => return Ok(()),
-            Ok(resp) if RetryPolicy::is_retryable_status(resp.status) => {
-                (status_error(&resp), resp.retry_after)
-            }
-            Ok(resp) => return Err(Error::Network(status_error(&resp))),
-            Err(e) if e.is_retryable() => (e.message, None),
-            Err(e) => return Err(Error::Network(e.message)),
+        attempts += 1;
+        let (message, retry_after) = match attempt(transport, req, form) {
+            Attempt::Delivered => return Ok(()),
+            Attempt::Final(e) => return Err(e),
+            Attempt::Retry {
+                message,
+                retry_after,
+                ..
+            } => (message, retry_after),
         };
-        let give_up = |why: &str| {
-            Error::Network(format!(
-                "{message} (gave up after {attempt} attempt{} in {:.1} s: {why})",
-                if attempt == 1 { "" } else { "s" },
-                start.elapsed().as_secs_f64()
-            ))
-        };
-        if policy.max_attempts.is_some_and(|max| attempt >= max) {
-            return Err(give_up("attempt limit"));
+        if policy.max_attempts.is_some_and(|max| attempts >= max) {
+            return Err(give_up_error(&message, attempts, start, "attempt limit"));
         }
-        let wait = policy.delay(attempt, retry_after);
+        let wait = policy.delay(attempts, retry_after);
         if start.elapsed() + wait > policy.max_elapsed {
-            return Err(give_up("retry time limit"));
+            return Err(give_up_error(&message, attempts, start, "retry time limit"));
         }
         if !pause(wait) {
-            return Err(give_up("consumer closing"));
+            return Err(give_up_error(&message, attempts, start, "consumer closing"));
         }
         on_retry(&message);
     }
@@ -156,7 +195,7 @@ pub(crate) fn post_with_retry(
 mod tests {
     use super::*;
     use crate::http::encode::encode_data;
-    use crate::http::transport::{TransportError, TransportErrorKind};
+    use crate::http::transport::TransportError;
     use std::sync::Mutex;
 
     /// Answers from a script and records the waits asked for.

@@ -149,3 +149,20 @@ pub fn form_json(form: &WireForm) -> String {
         .unwrap();
     s
 }
+
+/// Asserts that each of `0..n` arrived at least once (a request whose answer was lost is
+/// sent again, so duplicates of the same record are allowed); returns the duplicates.
+pub fn assert_none_lost(records: &[Value], n: u64) -> usize {
+    let mut seen = vec![0usize; n as usize];
+    for s in seqs(records) {
+        seen[s as usize] += 1;
+    }
+    let missing: Vec<_> = (0..n).filter(|s| seen[*s as usize] == 0).collect();
+    assert!(
+        missing.is_empty(),
+        "lost: {} of {n}, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(10)]
+    );
+    records.len() - n as usize
+}

@@ -1,0 +1,113 @@
+//! The threads that post batches: each takes a [`Batch`], gzips it (once: the form is kept
+//! for its retries), makes ONE attempt and hands the batch back with the outcome. Waiting
+//! for a retry is never a sender's business: the dispatcher keeps such batches in its retry
+//! queue with their not-before time, so a failing batch never holds a sender (issue 12).
+//!
+//! Gzip runs here rather than in the dispatcher so that several batches compress in
+//! parallel. Used by both dispatchers: the in-memory one (`pipeline.rs`) and the spool's.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+
+use super::encode::{encode_data_list, WireForm};
+use super::retry::{attempt, Attempt, Request};
+use super::transport::Transport;
+use super::USER_AGENT;
+use crate::error::{Error, Result};
+
+/// Records sent in one request, with what their retries need.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    /// Who it belongs to: the in-memory pipeline's record index, or a spool segment's key.
+    pub id: u64,
+    pub records: Vec<String>,
+    /// The encoded form, kept after the first attempt so that a retry does not gzip again.
+    pub form: Option<WireForm>,
+    /// Attempts made while the receiver was thought up (probes do not count).
+    pub attempts: u32,
+    /// When this batch's retry budget started: its first attempt while the receiver was up.
+    pub first_try: Option<Instant>,
+    /// The earliest time its next attempt may start.
+    pub not_before: Instant,
+}
+
+impl Batch {
+    pub fn new(id: u64, records: Vec<String>) -> Self {
+        Batch {
+            id,
+            records,
+            form: None,
+            attempts: 0,
+            first_try: None,
+            not_before: Instant::now(),
+        }
+    }
+}
+
+pub(crate) struct Outcome {
+    pub batch: Batch,
+    pub result: Attempt,
+}
+
+/// Where and how the senders post.
+pub(crate) struct Target {
+    pub url: String,
+    pub timeout: Option<Duration>,
+    pub transport: Arc<dyn Transport>,
+}
+
+/// Starts `n` sender threads named `{name}-{i}`. They end when `work`'s senders are all
+/// dropped; `alive` is held by each until it ends.
+pub(crate) fn start(
+    n: usize,
+    name: &str,
+    target: Arc<Target>,
+    work: Receiver<Batch>,
+    alive: Sender<()>,
+) -> Result<(Receiver<Outcome>, Vec<JoinHandle<()>>)> {
+    let (done_tx, done_rx) = unbounded::<Outcome>();
+    let mut handles = Vec::new();
+    for i in 0..n.max(1) {
+        let (target, work, done, alive) = (
+            target.clone(),
+            work.clone(),
+            done_tx.clone(),
+            alive.clone(),
+        );
+        let h = std::thread::Builder::new()
+            .name(format!("{name}-{i}"))
+            .spawn(move || {
+                let _alive = alive;
+                run(&target, work, done);
+            })
+            .map_err(|e| Error::Network(format!("cannot start the HTTP sender threads: {e}")))?;
+        handles.push(h);
+    }
+    Ok((done_rx, handles))
+}
+
+fn run(target: &Target, work: Receiver<Batch>, done: Sender<Outcome>) {
+    let headers = [("User-Agent", USER_AGENT)];
+    let req = Request {
+        url: &target.url,
+        headers: &headers,
+        timeout: target.timeout,
+    };
+    for mut batch in work {
+        let form = batch
+            .form
+            .take()
+            .unwrap_or_else(|| encode_data_list(&batch.records));
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            attempt(&*target.transport, &req, &form)
+        }))
+        .unwrap_or_else(|_| Attempt::Final(Error::Network("the HTTP transport panicked".into())));
+        batch.form = Some(form);
+        // The dispatcher outlives its senders' batches; if it is gone, so is the consumer.
+        let _ = done.send(Outcome { batch, result });
+    }
+}
