@@ -24,6 +24,8 @@ pub mod fork;
 pub mod http;
 pub mod json;
 pub mod record;
+#[cfg(feature = "http")]
+pub mod spool;
 pub mod validate;
 pub mod value;
 
@@ -42,4 +44,6 @@ pub use http::{
     TransportError, TransportErrorKind, WireForm, USER_AGENT,
 };
 pub use record::{CallSite, RecordType};
+#[cfg(feature = "http")]
+pub use spool::SpoolConfig;
 pub use value::{DateTime, Identity, Invalid, Properties, Value};

@@ -17,19 +17,24 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::{ArcSwapOption, Guard};
-use crossbeam_channel::{bounded, TrySendError};
+use crossbeam_channel::{bounded, SendTimeoutError, TrySendError};
 
 use super::Consumer;
 use crate::error::{Error, Result};
 use crate::fork;
 use crate::http::pipeline::{Engine, Item, Settings};
 use crate::http::{self, Counters, ReqwestTransport, RetryPolicy, Stats, Transport};
+use crate::spool::{self, SpoolConfig};
 
 pub use crate::http::pipeline::GiveUpCallback;
 
 /// After the close timeout has run out and the pipeline was told to give up, how long close
 /// still waits for the threads to end (one may be inside a request).
 const CLOSE_GRACE: Duration = Duration::from_millis(500);
+
+/// With a spool, how long `send` waits for room in the queue that feeds the writer thread
+/// before refusing a record (the disk is stuck or failing).
+const SPOOL_QUEUE_WAIT: Duration = Duration::from_secs(1);
 
 /// AsyncBatchConsumer's settings; the first six are the reference's parameters.
 #[derive(Clone)]
@@ -55,6 +60,9 @@ pub struct AsyncBatchConfig {
     pub close_timeout: Duration,
     /// Told of every batch given up on, on a sender thread.
     pub on_give_up: Option<GiveUpCallback>,
+    /// An on-disk spool (`spool_dir`): records are written there first and sent from there,
+    /// so that none is lost to an outage, a close bound, an exit or a crash.
+    pub spool: Option<SpoolConfig>,
 }
 
 impl Default for AsyncBatchConfig {
@@ -70,6 +78,7 @@ impl Default for AsyncBatchConfig {
             flush_timeout: Duration::from_secs(10),
             close_timeout: Duration::from_secs(10),
             on_give_up: None,
+            spool: None,
         }
     }
 }
@@ -87,6 +96,7 @@ impl fmt::Debug for AsyncBatchConfig {
             .field("flush_timeout", &self.flush_timeout)
             .field("close_timeout", &self.close_timeout)
             .field("on_give_up", &self.on_give_up.is_some())
+            .field("spool", &self.spool)
             .finish()
     }
 }
@@ -99,6 +109,9 @@ pub struct FlushReport {
     pub sent: u64,
     pub failed: u64,
     pub pending: u64,
+    /// With a spool: what is pending is safe on disk (the receiver is down, or the time ran
+    /// out) and will be sent later, by this process or the next.
+    pub spooled: bool,
 }
 
 impl FlushReport {
@@ -131,6 +144,9 @@ impl AsyncBatchConsumer {
         transport: Arc<dyn Transport>,
     ) -> Result<Self> {
         http::check_url(url_prefix)?;
+        if let Some(s) = &config.spool {
+            spool::check_dir(&s.dir)?;
+        }
         let settings = Arc::new(Settings {
             url: url_prefix.to_owned(),
             timeout: http::timeout_from_ms(config.request_timeout_ms),
@@ -141,6 +157,7 @@ impl AsyncBatchConsumer {
             max_in_flight: config.max_in_flight.max(1),
             retry: config.retry,
             on_give_up: config.on_give_up,
+            spool: config.spool,
         });
         let engine = Engine::start(settings.clone(), transport.clone(), fork::generation())?;
         Ok(AsyncBatchConsumer {
@@ -217,14 +234,17 @@ impl AsyncBatchConsumer {
         let accepted0 = c.accepted.load(Ordering::Relaxed);
         let deadline = Instant::now() + timeout;
         // After close nobody would answer the marker.
-        let completed = !self.closed.load(Ordering::Acquire) && {
+        let answer = if self.closed.load(Ordering::Acquire) {
+            None
+        } else {
             let (reply, answer) = bounded(1);
             engine
                 .tx
                 .send_deadline(Item::Flush(reply), deadline)
-                .is_ok()
-                && answer.recv_deadline(deadline).is_ok()
+                .ok()
+                .and_then(|()| answer.recv_deadline(deadline).ok())
         };
+        let completed = answer == Some(true);
         let sent = c.sent.load(Ordering::Relaxed);
         let failed = c.failed.load(Ordering::Relaxed);
         let pending = if completed {
@@ -236,6 +256,8 @@ impl AsyncBatchConsumer {
             sent: sent - sent0,
             failed: failed - failed0,
             pending,
+            // Answered "not delivered, on disk", or timed out with a spool behind it.
+            spooled: self.settings.spool.is_some() && !completed,
         }
     }
 
@@ -243,7 +265,7 @@ impl AsyncBatchConsumer {
         let last = engine
             .and_then(|e| e.counters.last_error())
             .unwrap_or_default();
-        if r.pending > 0 {
+        if r.pending > 0 && !r.spooled {
             return Err(Error::Network(format!(
                 "{what} timed out with {} records not yet sent (last error: {last})",
                 r.pending
@@ -285,7 +307,33 @@ impl Consumer for AsyncBatchConsumer {
             _ => self.engine_for_send()?,
         };
         drop(guard);
-        match engine.tx.try_send(Item::Record(record.to_owned())) {
+        if let Some(s) = &self.settings.spool {
+            if engine.counters.spool_bytes.load(Ordering::Relaxed) >= s.max_bytes {
+                Counters::add(&engine.counters.dropped, 1);
+                return Err(Error::Network(format!(
+                    "the spool is full ({} bytes in {}); record dropped",
+                    s.max_bytes,
+                    s.dir.display()
+                )));
+            }
+        }
+        let mut result = engine.tx.try_send(Item::Record(record.to_owned()));
+        if let (Err(TrySendError::Full(item)), Some(_)) = (&result, &self.settings.spool) {
+            let item = Item::Record(match item {
+                Item::Record(r) => r.clone(),
+                _ => unreachable!("only a record was sent"),
+            });
+            // With a spool the queue only feeds the writer thread: a burst faster than the
+            // disk waits for it (bounded) rather than being refused.
+            result = engine
+                .tx
+                .send_timeout(item, SPOOL_QUEUE_WAIT)
+                .map_err(|e| match e {
+                    SendTimeoutError::Timeout(i) => TrySendError::Full(i),
+                    SendTimeoutError::Disconnected(i) => TrySendError::Disconnected(i),
+                });
+        }
+        match result {
             Ok(()) => {
                 Counters::add(&engine.counters.accepted, 1);
                 Ok(())
@@ -342,6 +390,7 @@ impl Consumer for AsyncBatchConsumer {
                 sent: 0,
                 failed,
                 pending,
+                spooled: self.settings.spool.is_some(),
             },
             Some(&engine),
         )

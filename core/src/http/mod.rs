@@ -3,10 +3,10 @@
 //! use these live in `consumer/` (default, batch, async_batch, debug).
 
 mod encode;
-mod health;
-mod senders;
+pub(crate) mod health;
+pub(crate) mod senders;
 pub(crate) mod pipeline;
-mod retry;
+pub(crate) mod retry;
 mod stats;
 pub(crate) mod sync_post;
 mod transport;

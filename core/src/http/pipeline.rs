@@ -48,12 +48,14 @@ pub(crate) struct Settings {
     pub max_in_flight: usize,
     pub retry: RetryPolicy,
     pub on_give_up: Option<GiveUpCallback>,
+    /// With a spool, records go to disk first and are sent from there (`spool/`).
+    pub spool: Option<crate::spool::SpoolConfig>,
 }
 
 pub(crate) enum Item {
     Record(String),
     /// Answered (by a message, or by being dropped on abort) once all earlier records are done.
-    Flush(Sender<()>),
+    Flush(Sender<bool>),
     Close,
 }
 
@@ -87,6 +89,26 @@ impl Engine {
             timeout: settings.timeout,
             transport,
         });
+        if let Some(spool) = &settings.spool {
+            let handles = crate::spool::start(
+                spool,
+                settings.clone(),
+                target,
+                counters.clone(),
+                rx.clone(),
+                abort_rx,
+                alive_tx,
+            )?;
+            return Ok(Engine {
+                generation,
+                tx,
+                rx,
+                counters,
+                abort: Mutex::new(Some(abort_tx)),
+                finished,
+                handles: Mutex::new(handles),
+            });
+        }
         let (done, mut handles) = senders::start(
             settings.max_in_flight,
             "sensorsanalytics-async-send",
@@ -206,7 +228,7 @@ struct Dispatcher {
     waiting_records: usize,
     health: Health,
     /// Flush markers: (records before it, reply), in channel order.
-    markers: VecDeque<(u64, Sender<()>)>,
+    markers: VecDeque<(u64, Sender<bool>)>,
     closing: bool,
     aborted: bool,
 }
@@ -449,7 +471,7 @@ impl Dispatcher {
             .is_some_and(|(index, _)| *index <= done)
         {
             if let Some((_, reply)) = self.markers.pop_front() {
-                let _ = reply.try_send(());
+                let _ = reply.try_send(true);
             }
         }
     }
@@ -483,7 +505,7 @@ impl Dispatcher {
     }
 }
 
-fn call_give_up(settings: &Settings, records: &[String], e: &Error) {
+pub(crate) fn call_give_up(settings: &Settings, records: &[String], e: &Error) {
     if let Some(cb) = &settings.on_give_up {
         // A panicking callback must not take the dispatcher down with it.
         let _ = catch_unwind(AssertUnwindSafe(|| cb(records, e)));

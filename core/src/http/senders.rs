@@ -24,6 +24,8 @@ use crate::error::{Error, Result};
 pub(crate) struct Batch {
     /// Who it belongs to: the in-memory pipeline's record index, or a spool segment's key.
     pub id: u64,
+    /// Where in its spool segment it starts (0 for the in-memory pipeline).
+    pub offset: u64,
     pub records: Vec<String>,
     /// The encoded form, kept after the first attempt so that a retry does not gzip again.
     pub form: Option<WireForm>,
@@ -39,6 +41,7 @@ impl Batch {
     pub fn new(id: u64, records: Vec<String>) -> Self {
         Batch {
             id,
+            offset: 0,
             records,
             form: None,
             attempts: 0,

@@ -27,6 +27,14 @@ pub struct Stats {
     pub in_flight: usize,
     /// The most recent failure's message, retried ones included.
     pub last_error: Option<String>,
+    /// Records written to the spool (`spool_dir`): with a spool, every record accepted.
+    pub spooled: u64,
+    /// Records delivered from spool segments that an earlier (or another, dead) process left.
+    pub replayed: u64,
+    /// Bytes the spool's segments hold now, ours and adopted.
+    pub spool_bytes: u64,
+    /// Corrupt spool records skipped (a torn tail, a damaged spot, a damaged file).
+    pub corrupt: u64,
 }
 
 /// The live counters behind [`Stats`]. Lock-free, so a fork child can read a copy of them
@@ -42,12 +50,20 @@ pub(crate) struct Counters {
     /// Records held outside the channel (a batch buffer).
     pub buffered: AtomicUsize,
     pub in_flight: AtomicUsize,
+    pub spooled: AtomicU64,
+    pub replayed: AtomicU64,
+    pub spool_bytes: AtomicU64,
+    pub corrupt: AtomicU64,
     last_error: ArcSwapOption<String>,
 }
 
 impl Counters {
     pub fn add(counter: &AtomicU64, n: usize) {
         counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    pub fn add_u64(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
     }
 
     pub fn set_error(&self, message: &str) {
@@ -73,6 +89,10 @@ impl Counters {
             queue_depth: queued + self.buffered.load(Ordering::Relaxed),
             in_flight: self.in_flight.load(Ordering::Relaxed),
             last_error: self.last_error(),
+            spooled: self.spooled.load(Ordering::Relaxed),
+            replayed: self.replayed.load(Ordering::Relaxed),
+            spool_bytes: self.spool_bytes.load(Ordering::Relaxed),
+            corrupt: self.corrupt.load(Ordering::Relaxed),
         }
     }
 }

@@ -1,0 +1,435 @@
+//! The spool's dispatcher: sends what the segments hold, oldest first (other processes'
+//! leftovers, then ours in order), through the same sender threads and retry queue rules as
+//! the in-memory pipeline. A segment is deleted once it is sealed, read to its end and every
+//! batch read from it was delivered.
+//!
+//! Nothing here is given up for a retryable failure: the records are on disk, and a down
+//! receiver only means waiting for a probe to succeed. Flush markers are answered `true`
+//! once everything before them was delivered, or `false` at once while the receiver is
+//! down (their records are safe in the spool: the caller need not wait).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{never, select, Receiver, Sender};
+
+use super::files::{self, Segment};
+use super::format;
+use super::Event;
+use crate::http::health::Health;
+use crate::http::pipeline::{call_give_up, Settings};
+use crate::http::retry::Attempt;
+use crate::http::senders::{Batch, Outcome};
+use crate::http::Counters;
+
+/// How often the directory is looked at for segments that other processes left.
+const SCAN_EVERY: Duration = Duration::from_secs(5);
+/// Bytes read at a time from a segment.
+const READ_CHUNK: usize = 1 << 20;
+
+type Marker = (Option<(String, u64)>, Sender<bool>);
+
+struct Seg {
+    id: u64,
+    seg: Segment,
+    /// Bytes known to be whole frames (the writer's committed length, or the file's size).
+    len: u64,
+    read_pos: u64,
+    sealed: bool,
+    /// Written by this consumer (not adopted).
+    own: bool,
+    /// Records committed but not yet read (own segments only; adopted ones are unknown).
+    unread: u64,
+    /// Batches read and not yet delivered: start offset → records.
+    unresolved: BTreeMap<u64, usize>,
+}
+
+pub(crate) struct Deliverer {
+    pub settings: Arc<Settings>,
+    pub counters: Arc<Counters>,
+    pub dir: PathBuf,
+    pub events: Receiver<Event>,
+    pub work: Option<Sender<Batch>>,
+    pub done: Receiver<Outcome>,
+    pub abort: Receiver<()>,
+    segs: BTreeMap<String, Seg>,
+    ids: HashMap<u64, String>,
+    next_id: u64,
+    retries: Vec<Batch>,
+    in_flight: usize,
+    health: Health,
+    /// Flush markers: position (segment, offset) they wait for, and the reply.
+    markers: Vec<Marker>,
+    /// When unread records of ours first waited, for `flush_max_time`.
+    unread_since: Option<Instant>,
+    last_scan: Option<Instant>,
+    closing: bool,
+    aborted: bool,
+}
+
+impl Deliverer {
+    pub fn new(
+        settings: Arc<Settings>,
+        counters: Arc<Counters>,
+        dir: PathBuf,
+        events: Receiver<Event>,
+        work: Sender<Batch>,
+        done: Receiver<Outcome>,
+        abort: Receiver<()>,
+    ) -> Self {
+        Deliverer {
+            settings,
+            counters,
+            dir,
+            events,
+            work: Some(work),
+            done,
+            abort,
+            segs: BTreeMap::new(),
+            ids: HashMap::new(),
+            next_id: 0,
+            retries: Vec::new(),
+            in_flight: 0,
+            health: Health::default(),
+            markers: Vec::new(),
+            unread_since: None,
+            last_scan: None,
+            closing: false,
+            aborted: false,
+        }
+    }
+
+    pub fn run(mut self) {
+        loop {
+            if self.last_scan.map_or(true, |t| t.elapsed() >= SCAN_EVERY) && !self.health.is_down() {
+                self.scan();
+            }
+            if !self.aborted {
+                self.start_requests();
+            }
+            self.answer_markers();
+            let idle = self.segs.is_empty() && self.retries.is_empty() && self.in_flight == 0;
+            if (self.closing && idle) || (self.aborted && self.in_flight == 0) {
+                return;
+            }
+            let wait = self.timer();
+            let events = if self.closing { never() } else { self.events.clone() };
+            let abort = if self.aborted { never() } else { self.abort.clone() };
+            select! {
+                recv(events) -> ev => match ev {
+                    Ok(ev) => self.on_event(ev),
+                    Err(_) => self.closing = true,
+                },
+                recv(self.done) -> o => match o {
+                    Ok(o) => self.resolve(o),
+                    Err(_) => { self.done = never(); self.in_flight = 0; }
+                },
+                recv(abort) -> _ => {
+                    // Close's bound ran out: what is not delivered stays spooled.
+                    self.aborted = true;
+                    self.work = None;
+                    for (_, reply) in self.markers.drain(..) {
+                        let _ = reply.try_send(false);
+                    }
+                },
+                default(wait) => {},
+            }
+        }
+    }
+
+    fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Segment(seg) => self.add(seg, true, format::HEADER_LEN as u64),
+            Event::Committed(name, len, n) => {
+                if let Some(s) = self.segs.get_mut(&name) {
+                    s.len = len;
+                    s.unread += n;
+                    self.unread_since.get_or_insert_with(Instant::now);
+                }
+            }
+            Event::Sealed(name, len) => {
+                if let Some(s) = self.segs.get_mut(&name) {
+                    s.sealed = true;
+                    s.len = len;
+                }
+                self.maybe_delete(&name);
+            }
+            Event::Marker(at, reply) => self.markers.push((at, reply)),
+            Event::Close => {
+                self.closing = true;
+                // Leftovers of earlier processes are sent at close too.
+                self.scan();
+            }
+        }
+    }
+
+    fn add(&mut self, seg: Segment, own: bool, len: u64) {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.ids.insert(id, seg.name.clone());
+        self.segs.insert(
+            seg.name.clone(),
+            Seg {
+                id,
+                seg,
+                len,
+                read_pos: format::HEADER_LEN as u64,
+                sealed: !own,
+                own,
+                unread: 0,
+                unresolved: BTreeMap::new(),
+            },
+        );
+    }
+
+    /// Adopts what dead processes left in the directory.
+    fn scan(&mut self) {
+        self.last_scan = Some(Instant::now());
+        let segs = &self.segs;
+        let scan = files::adopt_orphans(&self.dir, &|n| segs.contains_key(n));
+        for p in &scan.problems {
+            self.counters.set_error(p);
+        }
+        Counters::add_u64(&self.counters.corrupt, scan.set_aside);
+        for seg in scan.adopted {
+            let len = seg.file.metadata().map_or(0, |m| m.len());
+            Counters::add_u64(&self.counters.spool_bytes, len);
+            self.add(seg, false, len);
+        }
+    }
+
+    fn start_requests(&mut self) {
+        let max = self.settings.max_in_flight.max(1);
+        while self.health.may_send(self.in_flight, max) {
+            let batch = match self.take_due_retry() {
+                Some(b) => b,
+                None => match self.read_batch() {
+                    Some(b) => b,
+                    None => return,
+                },
+            };
+            self.in_flight += 1;
+            self.counters
+                .in_flight
+                .fetch_add(batch.records.len(), Ordering::Relaxed);
+            if let Some(work) = &self.work {
+                let _ = work.send(batch);
+            }
+        }
+    }
+
+    fn take_due_retry(&mut self) -> Option<Batch> {
+        let now = Instant::now();
+        let (i, _) = self
+            .retries
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.not_before <= now || self.health.is_down())
+            .min_by_key(|(_, b)| (b.not_before, b.id, b.offset))?;
+        Some(self.retries.swap_remove(i))
+    }
+
+    /// Whether our own unread records should go out now (adopted and sealed segments always
+    /// should).
+    fn own_ready(&self, s: &Seg) -> bool {
+        s.sealed
+            || self.closing
+            || !self.markers.is_empty()
+            || s.unread >= self.settings.flush_size.max(1) as u64
+            || self
+                .unread_since
+                .is_some_and(|t| t.elapsed() >= self.settings.flush_max_time)
+    }
+
+    /// The next batch from the oldest segment with unread frames.
+    fn read_batch(&mut self) -> Option<Batch> {
+        let name = self
+            .segs
+            .iter()
+            .find(|(_, s)| s.read_pos < s.len)
+            .map(|(n, _)| n.clone())?;
+        if !self.own_ready(&self.segs[&name]) {
+            return None;
+        }
+        let max = self.settings.max_batch_size.max(1);
+        let s = self.segs.get_mut(&name)?;
+        let start = s.read_pos;
+        let mut want = (s.len - start).min(READ_CHUNK as u64) as usize;
+        let read = loop {
+            let mut buf = vec![0u8; want];
+            if let Err(e) = s.seg.file.read_exact_at(&mut buf, start) {
+                // The file shrank or vanished under us: treat the rest as lost to damage.
+                self.counters
+                    .set_error(&format!("cannot read spool segment {}: {e}", s.seg.path.display()));
+                Counters::add_u64(&self.counters.corrupt, 1);
+                s.read_pos = s.len;
+                s.sealed = true;
+                let name = name.clone();
+                self.maybe_delete(&name);
+                return None;
+            }
+            let r = format::read_frames(&buf, max);
+            let rest = (s.len - start) as usize;
+            if r.records.is_empty() && r.partial && want < rest {
+                // One record longer than a chunk: read more.
+                want = rest.min(want * 4);
+                continue;
+            }
+            break r;
+        };
+        let mut consumed = read.consumed as u64;
+        let mut corrupt = read.corrupt;
+        if read.records.is_empty() && read.partial && start + consumed < s.len {
+            // What is left cannot be a whole frame: a torn tail (or damage up to the end).
+            corrupt += 1;
+            consumed = s.len - start;
+        }
+        Counters::add_u64(&self.counters.corrupt, corrupt);
+        s.read_pos = start + consumed;
+        let n = read.records.len();
+        if s.own {
+            s.unread = s.unread.saturating_sub(n as u64);
+        }
+        if !self.segs.values().any(|s| s.own && s.unread > 0) {
+            self.unread_since = None;
+        }
+        if n == 0 {
+            self.maybe_delete(&name);
+            return None;
+        }
+        let s = self.segs.get_mut(&name)?;
+        s.unresolved.insert(start, n);
+        let mut b = Batch::new(s.id, read.records);
+        b.offset = start;
+        Some(b)
+    }
+
+    fn timer(&self) -> Duration {
+        let now = Instant::now();
+        let mut due = now + Duration::from_secs(1);
+        if let Some(p) = self.health.probe_due() {
+            due = due.min(p);
+        } else {
+            if let Some(t) = self.unread_since {
+                due = due.min(t + self.settings.flush_max_time);
+            }
+            if let Some(t) = self.retries.iter().map(|b| b.not_before).min() {
+                due = due.min(t);
+            }
+        }
+        due.saturating_duration_since(now)
+    }
+
+    fn resolve(&mut self, o: Outcome) {
+        let mut batch = o.batch;
+        let n = batch.records.len();
+        self.in_flight -= 1;
+        self.counters.in_flight.fetch_sub(n, Ordering::Relaxed);
+        match o.result {
+            Attempt::Delivered => {
+                self.health.on_success();
+                Counters::add(&self.counters.sent, n);
+                if self.name_of(&batch).is_some_and(|s| !self.segs[s].own) {
+                    Counters::add(&self.counters.replayed, n);
+                }
+                self.done_with(&batch);
+            }
+            Attempt::Final(e) => {
+                // The receiver refuses these records for good: keeping them would block
+                // nothing but help nobody. Reported like any record given up on.
+                self.counters.fail(n, &e);
+                call_give_up(&self.settings, &batch.records, &e);
+                self.done_with(&batch);
+            }
+            Attempt::Retry {
+                message,
+                retry_after,
+                unreachable,
+            } => {
+                Counters::add(&self.counters.retried, 1);
+                self.counters.set_error(&message);
+                self.health
+                    .on_failure(unreachable, retry_after, &self.settings.retry);
+                if self.aborted {
+                    // Stays in its segment, for the next time.
+                    return;
+                }
+                batch.attempts += 1;
+                batch.not_before = match self.health.probe_due() {
+                    Some(p) => p,
+                    None => {
+                        Instant::now()
+                            + self
+                                .settings
+                                .retry
+                                .delay(batch.attempts.min(5), retry_after)
+                    }
+                };
+                self.retries.push(batch);
+            }
+        }
+    }
+
+    fn name_of(&self, b: &Batch) -> Option<&String> {
+        self.ids.get(&b.id)
+    }
+
+    fn done_with(&mut self, b: &Batch) {
+        let Some(name) = self.name_of(b).cloned() else {
+            return;
+        };
+        if let Some(s) = self.segs.get_mut(&name) {
+            s.unresolved.remove(&b.offset);
+        }
+        self.maybe_delete(&name);
+    }
+
+    /// Deletes a segment that is sealed, read and delivered; its lock goes with its file.
+    fn maybe_delete(&mut self, name: &str) {
+        let Some(s) = self.segs.get(name) else { return };
+        if !(s.sealed && s.read_pos >= s.len && s.unresolved.is_empty()) {
+            return;
+        }
+        let s = self.segs.remove(name).expect("looked up above");
+        self.ids.remove(&s.id);
+        let size = s.seg.file.metadata().map_or(s.len, |m| m.len());
+        let _ = fs::remove_file(&s.seg.path);
+        self.counters
+            .spool_bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| Some(b.saturating_sub(size)))
+            .ok();
+    }
+
+    /// The oldest position not yet delivered.
+    fn resolved_below(&self) -> Option<(&String, u64)> {
+        self.segs.iter().find_map(|(name, s)| {
+            let pos = s.unresolved.keys().next().copied().unwrap_or(s.read_pos);
+            (pos < s.len || !s.unresolved.is_empty()).then_some((name, pos))
+        })
+    }
+
+    fn answer_markers(&mut self) {
+        if self.markers.is_empty() {
+            return;
+        }
+        let down = self.health.is_down();
+        let below = self.resolved_below().map(|(n, p)| (n.clone(), p));
+        self.markers.retain(|(at, reply)| {
+            let delivered = match (&below, at) {
+                (None, _) | (_, None) => true,
+                (Some((bn, bp)), Some((mn, mp))) => bn > mn || (bn == mn && bp >= mp),
+            };
+            if delivered || down {
+                let _ = reply.try_send(delivered);
+                false
+            } else {
+                true
+            }
+        });
+    }
+}

@@ -1,0 +1,208 @@
+//! The spool's writer thread: takes what `send` queued, frames it and appends it to this
+//! process's current segment, one `write(2)` for everything that arrived together (a group
+//! commit: records are on disk within milliseconds of `send`, and never cost the caller a
+//! system call). Segments are sealed and a new one started every `SEGMENT_BYTES` or once a
+//! second, so that what a crash can make us send twice is bounded.
+//!
+//! When the disk refuses a write (full, `RLIMIT_FSIZE`, I/O error) the records stay in
+//! memory and the write is tried again on a new segment; meanwhile the queue fills and
+//! `send` refuses new records with the network error. Records that still cannot be written
+//! when the consumer closes are given up on and reported.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use super::files::{Namer, Segment};
+use super::format;
+use super::Event;
+use crate::error::Error;
+use crate::http::pipeline::{call_give_up, Item, Settings};
+use crate::http::Counters;
+
+/// A segment is sealed at this size...
+const SEGMENT_BYTES: u64 = 4 << 20;
+/// ...or once it is this old, if it holds anything.
+const SEGMENT_AGE: Duration = Duration::from_secs(1);
+/// At most this much is framed before it is written.
+const GROUP_BYTES: usize = 1 << 20;
+/// After a failed write, the next try waits this long.
+const WRITE_RETRY: Duration = Duration::from_millis(200);
+
+struct Active {
+    seg: Segment,
+    len: u64,
+    records: u64,
+    since: Instant,
+}
+
+pub(crate) struct Writer {
+    pub settings: Arc<Settings>,
+    pub counters: Arc<Counters>,
+    pub namer: Namer,
+    pub fsync: bool,
+    pub rx: Receiver<Item>,
+    pub events: Sender<Event>,
+}
+
+impl Writer {
+    pub fn run(mut self) {
+        let mut active: Option<Active> = None;
+        let mut records: Vec<String> = Vec::new();
+        let mut buf: Vec<u8> = Vec::with_capacity(GROUP_BYTES);
+        let mut closing = false;
+        loop {
+            // Wait for work, waking to seal an old segment or to retry a failed write.
+            let wait = if !records.is_empty() {
+                WRITE_RETRY
+            } else {
+                match &active {
+                    Some(a) if a.records > 0 => SEGMENT_AGE.saturating_sub(a.since.elapsed()),
+                    _ => Duration::from_secs(3600),
+                }
+            };
+            let mut markers = Vec::new();
+            if records.is_empty() {
+                match self.rx.recv_timeout(wait) {
+                    Ok(item) => self.take(item, &mut records, &mut markers, &mut closing),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => closing = true,
+                }
+                let mut bytes = 0;
+                while bytes < GROUP_BYTES && !closing {
+                    match self.rx.try_recv() {
+                        Ok(item) => {
+                            if let Item::Record(r) = &item {
+                                bytes += r.len();
+                            }
+                            self.take(item, &mut records, &mut markers, &mut closing);
+                        }
+                        Err(_) => break,
+                    }
+                }
+            } else {
+                std::thread::sleep(wait);
+            }
+            if !records.is_empty() && self.commit(&mut active, &mut records, &mut buf).is_err() {
+                // Kept in `records`; retried after WRITE_RETRY.
+                if closing {
+                    self.give_up(&mut records);
+                }
+            }
+            // Markers follow the records queued before them, now on disk (or given up).
+            for reply in markers {
+                let at = active.as_ref().map(|a| (a.seg.name.clone(), a.len));
+                let _ = self.events.send(Event::Marker(at, reply));
+            }
+            let old = active
+                .as_ref()
+                .is_some_and(|a| a.len >= SEGMENT_BYTES || (a.records > 0 && a.since.elapsed() >= SEGMENT_AGE));
+            if old || closing {
+                self.seal(&mut active);
+            }
+            if closing && records.is_empty() {
+                let _ = self.events.send(Event::Close);
+                return;
+            }
+        }
+    }
+
+    fn take(
+        &self,
+        item: Item,
+        records: &mut Vec<String>,
+        markers: &mut Vec<Sender<bool>>,
+        closing: &mut bool,
+    ) {
+        match item {
+            Item::Record(r) => records.push(r),
+            Item::Flush(reply) => markers.push(reply),
+            Item::Close => *closing = true,
+        }
+    }
+
+    fn seal(&self, active: &mut Option<Active>) {
+        if let Some(a) = active.take() {
+            let _ = self.events.send(Event::Sealed(a.seg.name, a.len));
+        }
+    }
+
+    fn open(&mut self) -> std::io::Result<Active> {
+        let seg = self.namer.create()?;
+        let reader = Segment {
+            name: seg.name.clone(),
+            path: seg.path.clone(),
+            file: seg.file.try_clone()?,
+        };
+        let len = format::HEADER_LEN as u64;
+        Counters::add_u64(&self.counters.spool_bytes, len);
+        let _ = self.events.send(Event::Segment(reader));
+        Ok(Active {
+            seg,
+            len,
+            records: 0,
+            since: Instant::now(),
+        })
+    }
+
+    /// Writes `records` to the current segment (a new one after a failure). Emptied on
+    /// success; left as it was on failure.
+    fn commit(
+        &mut self,
+        active: &mut Option<Active>,
+        records: &mut Vec<String>,
+        buf: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        buf.clear();
+        for r in records.iter() {
+            format::push_frame(buf, r.as_bytes());
+        }
+        let result = (|| {
+            if active.is_none() {
+                *active = Some(self.open()?);
+            }
+            let a = active.as_mut().expect("opened above");
+            if let Err(e) = a.seg.file.write_all(buf) {
+                // Cut a partial write off, so the segment ends on a frame boundary.
+                let _ = a.seg.file.set_len(a.len);
+                return Err(e);
+            }
+            if self.fsync {
+                a.seg.file.sync_data()?;
+            }
+            a.len += buf.len() as u64;
+            a.records += records.len() as u64;
+            let _ = self
+                .events
+                .send(Event::Committed(a.seg.name.clone(), a.len, records.len() as u64));
+            Ok(())
+        })();
+        match &result {
+            Ok(()) => {
+                Counters::add_u64(&self.counters.spool_bytes, buf.len() as u64);
+                Counters::add(&self.counters.spooled, records.len());
+                records.clear();
+            }
+            Err(e) => {
+                self.counters
+                    .set_error(&format!("cannot write to the spool: {e}"));
+                // The next try starts a new segment: this one may be at a size limit.
+                self.seal(active);
+            }
+        }
+        result
+    }
+
+    fn give_up(&self, records: &mut Vec<String>) {
+        let e = Error::Network(format!(
+            "the consumer closed while {} records could not be written to the spool ({})",
+            records.len(),
+            self.counters.last_error().unwrap_or_default()
+        ));
+        self.counters.fail(records.len(), &e);
+        call_give_up(&self.settings, records, &e);
+        records.clear();
+    }
+}
