@@ -229,3 +229,34 @@ fn a_flaky_receiver_with_a_spool_loses_nothing() {
     assert_none_lost(&r.records(), 10_000);
     assert!(segment_files(dir.path()).is_empty());
 }
+
+#[test]
+fn batch_consumer_with_a_spool_never_waits_for_a_down_receiver() {
+    use sensorsanalytics::{BatchConsumer, ReqwestTransport};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let r = receiver();
+    r.go_down(Duration::from_secs(3));
+    let c = BatchConsumer::with_spool(
+        &r.url(),
+        50,
+        Some(2000),
+        spool(dir.path()),
+        Arc::new(ReqwestTransport::new()),
+    )
+    .unwrap();
+    let t = Instant::now();
+    for i in 0..3000 {
+        c.send(&record(i)).expect("a spooled batch is not an error");
+    }
+    c.flush().unwrap();
+    let took = t.elapsed();
+    assert!(took < Duration::from_secs(3), "sends waited {took:?} for a down receiver");
+    assert!(r.wait_up(Duration::from_secs(10)));
+    assert!(r.wait_for(3000, Duration::from_secs(20)), "got {}", r.records().len());
+    c.close().unwrap();
+    let s = Consumer::stats(&c).unwrap();
+    println!("batch spool: 3000 handed over, {} received in {took:.1?} of sends, {s:?}", r.records().len());
+    assert_none_lost(&r.records(), 3000);
+    assert!(r.requests().iter().all(|q| q.records <= 50));
+}

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use arc_swap::{ArcSwapOption, Guard};
 use crossbeam_channel::{bounded, SendTimeoutError, TrySendError};
 
-use super::Consumer;
+use super::{options, Consumer};
 use crate::error::{Error, Result};
 use crate::fork;
 use crate::http::pipeline::{Engine, Item, Settings};
@@ -68,10 +68,10 @@ pub struct AsyncBatchConfig {
 impl Default for AsyncBatchConfig {
     fn default() -> Self {
         AsyncBatchConfig {
-            flush_max_time: Duration::from_secs(3),
-            flush_size: 20,
-            max_batch_size: 100,
-            max_size: 1000,
+            flush_max_time: options::DEFAULT_FLUSH_MAX_TIME,
+            flush_size: options::DEFAULT_FLUSH_SIZE,
+            max_batch_size: options::DEFAULT_MAX_BATCH_SIZE,
+            max_size: options::DEFAULT_QUEUE_SIZE,
             request_timeout_ms: None,
             max_in_flight: 2,
             retry: RetryPolicy::default(),
@@ -292,6 +292,10 @@ fn forget_if_stale(e: Option<Arc<Engine>>, generation: u64) {
 }
 
 impl Consumer for AsyncBatchConsumer {
+    fn stats(&self) -> Option<Stats> {
+        Some(AsyncBatchConsumer::stats(self))
+    }
+
     fn send(&self, record: &str) -> Result<()> {
         if self.closed.load(Ordering::Acquire) {
             if let Some(engine) = self.own_engine() {

@@ -5,10 +5,18 @@
 //!
 //! A batch that fails (after its retries) stays buffered, in order, and the error is
 //! returned; the next send or flush tries it again. Nothing is dropped.
+//!
+//! With a spool (`spool_dir`), records go through the spool's engine (the same as
+//! AsyncBatchConsumer's: written to disk at once, sent from there): the caller whose record
+//! fills a batch, or who flushes, waits for its delivery at most one request timeout and not
+//! at all while the receiver is known to be down; a spooled batch is not an error.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+use super::async_batch::{AsyncBatchConfig, AsyncBatchConsumer};
+use crate::spool::SpoolConfig;
 
 use super::Consumer;
 use crate::error::Result;
@@ -20,7 +28,7 @@ use crate::http::{
 };
 
 /// The reference caps a batch at 50 records.
-const MAX_BATCH: usize = 50;
+const MAX_BATCH: usize = super::options::MAX_BATCH_MAX_SIZE;
 
 struct State {
     buffer: Vec<String>,
@@ -36,7 +44,12 @@ pub struct BatchConsumer {
     poster: SyncPoster,
     counters: Counters,
     state: Mutex<State>,
+    /// With a spool: the engine that writes and sends, and how long a caller waits for it.
+    spooled: Option<(AsyncBatchConsumer, Duration)>,
 }
+
+/// With a spool and no `request_timeout`, how long a full batch's caller waits for it.
+const SPOOLED_WAIT: Duration = Duration::from_secs(10);
 
 impl BatchConsumer {
     /// `max_size` is capped at 50 (and raised to 1); `request_timeout_ms` is per request.
@@ -68,7 +81,36 @@ impl BatchConsumer {
                 buffer: Vec::new(),
                 fork_generation: fork::generation(),
             }),
+            spooled: None,
         })
+    }
+
+    /// As [`BatchConsumer::with_transport`], with records going through an on-disk spool.
+    pub fn with_spool(
+        url_prefix: &str,
+        max_size: usize,
+        request_timeout_ms: Option<u64>,
+        spool: SpoolConfig,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Self> {
+        let mut c = Self::with_transport(url_prefix, max_size, request_timeout_ms, transport.clone())?;
+        let engine = AsyncBatchConsumer::with_transport(
+            url_prefix,
+            AsyncBatchConfig {
+                // Batches go out when full or on flush, as without a spool.
+                flush_max_time: Duration::from_secs(3600),
+                flush_size: c.max_size,
+                max_batch_size: c.max_size,
+                request_timeout_ms,
+                max_in_flight: 1,
+                spool: Some(spool),
+                ..AsyncBatchConfig::default()
+            },
+            transport,
+        )?;
+        let wait = c.timeout.unwrap_or(SPOOLED_WAIT);
+        c.spooled = Some((engine, wait));
+        Ok(c)
     }
 
     /// Replaces the retry policy (default: [`RetryPolicy::synchronous`], 5 s in all).
@@ -87,7 +129,10 @@ impl BatchConsumer {
     }
 
     pub fn stats(&self) -> Stats {
-        self.counters.snapshot(0)
+        match &self.spooled {
+            Some((engine, _)) => engine.stats(),
+            None => self.counters.snapshot(0),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -142,7 +187,23 @@ impl BatchConsumer {
 }
 
 impl Consumer for BatchConsumer {
+    fn stats(&self) -> Option<Stats> {
+        Some(BatchConsumer::stats(self))
+    }
+
     fn send(&self, record: &str) -> Result<()> {
+        if let Some((engine, wait)) = &self.spooled {
+            engine.send(record)?;
+            // Count per process, so that every max_size-th record waits for its batch.
+            let mut state = self.lock();
+            state.buffer.push(String::new());
+            if state.buffer.len() >= self.max_size {
+                state.buffer.clear();
+                drop(state);
+                engine.flush_report(*wait);
+            }
+            return Ok(());
+        }
         let mut state = self.lock();
         state.buffer.push(record.to_owned());
         self.counters
@@ -155,7 +216,27 @@ impl Consumer for BatchConsumer {
     }
 
     fn flush(&self) -> Result<()> {
+        if let Some((engine, wait)) = &self.spooled {
+            self.lock().buffer.clear();
+            let r = engine.flush_report(*wait);
+            return if r.failed > 0 {
+                Err(crate::Error::Network(format!(
+                    "{} records could not be sent: {}",
+                    r.failed,
+                    engine.stats().last_error.unwrap_or_default()
+                )))
+            } else {
+                Ok(())
+            };
+        }
         let mut state = self.lock();
         self.flush_locked(&mut state)
+    }
+
+    fn close(&self) -> Result<()> {
+        match &self.spooled {
+            Some((engine, _)) => engine.close(),
+            None => self.flush(),
+        }
     }
 }

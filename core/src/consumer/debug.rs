@@ -95,6 +95,10 @@ impl DebugConsumer {
 }
 
 impl Consumer for DebugConsumer {
+    fn stats(&self) -> Option<Stats> {
+        Some(DebugConsumer::stats(self))
+    }
+
     fn send(&self, record: &str) -> Result<()> {
         let form = encode_data(record);
         let mut headers = vec![("User-Agent", http::USER_AGENT)];

@@ -51,6 +51,10 @@ impl DefaultConsumer {
 }
 
 impl Consumer for DefaultConsumer {
+    fn stats(&self) -> Option<Stats> {
+        Some(DefaultConsumer::stats(self))
+    }
+
     fn send(&self, record: &str) -> Result<()> {
         let form = encode_data(record);
         let headers = [("User-Agent", http::USER_AGENT)];

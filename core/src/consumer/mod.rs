@@ -15,6 +15,7 @@ mod debug;
 #[cfg(feature = "http")]
 mod default;
 mod logging;
+pub mod options;
 mod write_behind;
 
 #[cfg(feature = "http")]
@@ -42,6 +43,13 @@ pub trait Consumer: Send + Sync {
     fn close(&self) -> Result<()> {
         self.flush()
     }
+
+    /// The delivery counters of an HTTP consumer (one shape for all four); `None` for the
+    /// others, which have nothing in flight that could be lost.
+    #[cfg(feature = "http")]
+    fn stats(&self) -> Option<crate::http::Stats> {
+        None
+    }
 }
 
 impl<C: Consumer + ?Sized> Consumer for std::sync::Arc<C> {
@@ -53,5 +61,9 @@ impl<C: Consumer + ?Sized> Consumer for std::sync::Arc<C> {
     }
     fn close(&self) -> Result<()> {
         (**self).close()
+    }
+    #[cfg(feature = "http")]
+    fn stats(&self) -> Option<crate::http::Stats> {
+        (**self).stats()
     }
 }

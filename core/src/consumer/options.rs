@@ -1,0 +1,228 @@
+//! Every consumer option's default and its one normalisation rule (issue 13). Bindings pass
+//! what the user gave, as loosely as their language gives it (absent, or a number), and
+//! never retype a default: `None` here means "the default", whatever the language.
+//!
+//! One rule for every number:
+//! - not a finite number: an IllegalData error naming the option;
+//! - negative: an IllegalData error naming the option;
+//! - fractional: counts round down; `request_timeout` (ms) rounds up to a whole millisecond;
+//!   durations in seconds keep their fraction;
+//! - zero and too large: brought into the option's range (`request_timeout` 0 means the
+//!   default, as the C API always had it; counts have a minimum, e.g. a batch of 1; every
+//!   option has a maximum, so that a huge value cannot allocate a huge queue).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// `LoggingConsumer(prefix, backupCount=0, when='midnight')`
+pub const DEFAULT_BACKUP_COUNT: usize = 0;
+pub const DEFAULT_WHEN: &str = "midnight";
+/// `ConcurrentLoggingConsumer(prefix, bufferSize=8192)`
+pub const DEFAULT_BUFFER_SIZE: usize = 8192;
+/// `BatchConsumer(url, max_size=50)`; the reference also caps a batch at 50.
+pub const DEFAULT_BATCH_MAX_SIZE: usize = 50;
+pub const MAX_BATCH_MAX_SIZE: usize = 50;
+/// `AsyncBatchConsumer(url, flush_max_time=3, flush_size=20, max_batch_size=100,
+/// max_size=1000)`
+pub const DEFAULT_FLUSH_MAX_TIME: Duration = Duration::from_secs(3);
+pub const DEFAULT_FLUSH_SIZE: usize = 20;
+pub const DEFAULT_MAX_BATCH_SIZE: usize = 100;
+pub const DEFAULT_QUEUE_SIZE: usize = 1000;
+/// `DebugConsumer(url, write_data=True)`
+pub const DEFAULT_WRITE_DATA: bool = true;
+/// `spool_max_bytes`: 1 GiB.
+pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 1 << 30;
+
+/// The largest `request_timeout` (one day): beyond it a value means "never", which a
+/// request must not do.
+pub const MAX_REQUEST_TIMEOUT_MS: u64 = 86_400_000;
+/// The largest queue or buffer in records (a bounded channel allocates its capacity).
+pub const MAX_RECORDS: usize = 10_000_000;
+/// The largest `flush_max_time` (one day).
+pub const MAX_FLUSH_MAX_TIME: Duration = Duration::from_secs(86_400);
+
+fn check(name: &str, v: f64) -> Result<f64> {
+    if !v.is_finite() {
+        return Err(Error::IllegalData(format!("{name} must be a finite number, not {v}")));
+    }
+    if v < 0.0 {
+        return Err(Error::IllegalData(format!("{name} must not be negative, not {v}")));
+    }
+    Ok(v)
+}
+
+/// A count: rounded down, then brought into `min..=max`; `None` is `default`.
+pub fn count(name: &str, v: Option<f64>, default: usize, min: usize, max: usize) -> Result<usize> {
+    match v {
+        None => Ok(default),
+        Some(v) => {
+            let v = check(name, v)?.floor();
+            Ok(if v >= max as f64 { max } else { (v as usize).max(min) })
+        }
+    }
+}
+
+/// `request_timeout` in milliseconds: rounded up; 0 or `None` is the transport's default.
+pub fn request_timeout_ms(v: Option<f64>) -> Result<Option<u64>> {
+    match v {
+        None => Ok(None),
+        Some(v) => {
+            let v = check("request_timeout", v)?.ceil();
+            Ok((v > 0.0).then(|| (v.min(MAX_REQUEST_TIMEOUT_MS as f64)) as u64))
+        }
+    }
+}
+
+/// A duration in seconds, fraction kept, at most `max`.
+pub fn seconds(name: &str, v: Option<f64>, default: Duration, max: Duration) -> Result<Duration> {
+    match v {
+        None => Ok(default),
+        Some(v) => Ok(Duration::from_secs_f64(check(name, v)?.min(max.as_secs_f64()))),
+    }
+}
+
+/// The spool options of the two batch consumers, as given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpoolOptions {
+    /// No spool unless given.
+    pub spool_dir: Option<PathBuf>,
+    pub spool_max_bytes: Option<f64>,
+    pub spool_fsync: Option<bool>,
+}
+
+impl SpoolOptions {
+    pub fn build(&self) -> Result<Option<crate::spool::SpoolConfig>> {
+        let Some(dir) = &self.spool_dir else {
+            return Ok(None);
+        };
+        if dir.as_os_str().is_empty() {
+            return Err(Error::IllegalData("spool_dir must not be empty".into()));
+        }
+        let max_bytes = match self.spool_max_bytes {
+            None => DEFAULT_SPOOL_MAX_BYTES,
+            Some(v) => check("spool_max_bytes", v)?.floor().min(u64::MAX as f64) as u64,
+        };
+        Ok(Some(crate::spool::SpoolConfig {
+            dir: dir.clone(),
+            max_bytes,
+            fsync: self.spool_fsync.unwrap_or(false),
+        }))
+    }
+}
+
+/// `BatchConsumer(url_prefix, max_size, request_timeout, spool_dir=...)`, as given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchOptions {
+    pub max_size: Option<f64>,
+    pub request_timeout: Option<f64>,
+    pub spool: SpoolOptions,
+}
+
+/// BatchOptions after the rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchSettings {
+    pub max_size: usize,
+    pub request_timeout_ms: Option<u64>,
+    pub spool: Option<crate::spool::SpoolConfig>,
+}
+
+impl BatchOptions {
+    pub fn build(&self) -> Result<BatchSettings> {
+        Ok(BatchSettings {
+            max_size: count("max_size", self.max_size, DEFAULT_BATCH_MAX_SIZE, 1, MAX_BATCH_MAX_SIZE)?,
+            request_timeout_ms: request_timeout_ms(self.request_timeout)?,
+            spool: self.spool.build()?,
+        })
+    }
+}
+
+/// `AsyncBatchConsumer(url_prefix, flush_max_time, flush_size, max_batch_size, max_size,
+/// request_timeout, spool_dir=...)`, as given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AsyncBatchOptions {
+    /// Seconds.
+    pub flush_max_time: Option<f64>,
+    pub flush_size: Option<f64>,
+    pub max_batch_size: Option<f64>,
+    pub max_size: Option<f64>,
+    pub request_timeout: Option<f64>,
+    pub spool: SpoolOptions,
+}
+
+impl AsyncBatchOptions {
+    /// The full configuration, every other setting at its default.
+    pub fn build(&self) -> Result<super::AsyncBatchConfig> {
+        Ok(super::AsyncBatchConfig {
+            flush_max_time: seconds(
+                "flush_max_time",
+                self.flush_max_time,
+                DEFAULT_FLUSH_MAX_TIME,
+                MAX_FLUSH_MAX_TIME,
+            )?,
+            flush_size: count("flush_size", self.flush_size, DEFAULT_FLUSH_SIZE, 1, MAX_RECORDS)?,
+            max_batch_size: count(
+                "max_batch_size",
+                self.max_batch_size,
+                DEFAULT_MAX_BATCH_SIZE,
+                1,
+                MAX_RECORDS,
+            )?,
+            max_size: count("max_size", self.max_size, DEFAULT_QUEUE_SIZE, 1, MAX_RECORDS)?,
+            request_timeout_ms: request_timeout_ms(self.request_timeout)?,
+            spool: self.spool.build()?,
+            ..super::AsyncBatchConfig::default()
+        })
+    }
+}
+
+/// `LoggingConsumer(prefix, backupCount, when)`: the count and the `when` string.
+pub fn logging(backup_count: Option<f64>, when: Option<&str>) -> Result<(usize, &str)> {
+    Ok((
+        count("backupCount", backup_count, DEFAULT_BACKUP_COUNT, 0, MAX_RECORDS)?,
+        when.unwrap_or(DEFAULT_WHEN),
+    ))
+}
+
+/// `ConcurrentLoggingConsumer(prefix, bufferSize)`
+pub fn buffer_size(v: Option<f64>) -> Result<usize> {
+    count("bufferSize", v, DEFAULT_BUFFER_SIZE, 0, MAX_RECORDS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_timeout_rule() {
+        assert_eq!(request_timeout_ms(None), Ok(None));
+        assert_eq!(request_timeout_ms(Some(0.0)), Ok(None));
+        assert_eq!(request_timeout_ms(Some(0.5)), Ok(Some(1)));
+        assert_eq!(request_timeout_ms(Some(2000.0)), Ok(Some(2000)));
+        assert_eq!(request_timeout_ms(Some(1e12)), Ok(Some(MAX_REQUEST_TIMEOUT_MS)));
+        assert!(request_timeout_ms(Some(-1.0)).unwrap_err().message().contains("negative"));
+        assert!(request_timeout_ms(Some(f64::NAN)).is_err());
+    }
+
+    #[test]
+    fn count_rule() {
+        assert_eq!(count("n", None, 20, 1, 100), Ok(20));
+        assert_eq!(count("n", Some(0.0), 20, 1, 100), Ok(1));
+        assert_eq!(count("n", Some(2.9), 20, 1, 100), Ok(2));
+        assert_eq!(count("n", Some(1e300), 20, 1, 100), Ok(100));
+        assert!(count("n", Some(-3.0), 20, 1, 100).is_err());
+    }
+
+    #[test]
+    fn defaults_are_the_reference_ones() {
+        let c = AsyncBatchOptions::default().build().unwrap();
+        assert_eq!(
+            (c.flush_max_time, c.flush_size, c.max_batch_size, c.max_size),
+            (Duration::from_secs(3), 20, 100, 1000)
+        );
+        assert_eq!(BatchOptions::default().build().unwrap().max_size, 50);
+        assert_eq!(buffer_size(None), Ok(8192));
+        assert_eq!(logging(None, None), Ok((0, "midnight")));
+    }
+}
