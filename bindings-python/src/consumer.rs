@@ -15,9 +15,10 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
+use sensorsanalytics::consumer::options::{self, AsyncBatchOptions, BatchOptions, SpoolOptions};
 use sensorsanalytics::{
-    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, ConcurrentLoggingConsumer, Consumer, DebugConsumer,
-    DefaultConsumer, LoggingConsumer, Result as CoreResult, Stats,
+    AsyncBatchConsumer, BatchConsumer, ConcurrentLoggingConsumer, Consumer, DebugConsumer, DefaultConsumer,
+    LoggingConsumer, Result as CoreResult,
 };
 
 use crate::error::{self, constructor_to_py, to_py};
@@ -45,7 +46,6 @@ struct Http {
     url: String,
     dry_run: bool,
     timeout: Option<Duration>,
-    stats: Box<dyn Fn() -> Stats + Send + Sync>,
     slow_drop: bool,
 }
 
@@ -98,8 +98,10 @@ impl NativeConsumer {
     }
 
     /// HTTP consumers: what the reference's `_do_request(form_dict)` does, on the network:
-    /// posts the form and returns `(status, body)`.
-    fn request(&self, py: Python<'_>, form: &Bound<'_, PyAny>) -> PyResult<(u16, String)> {
+    /// posts the form and returns `(status, body)`; with `checked`, a non-2xx answer is
+    /// raised as the network error (core's rule and text) and `True` returned.
+    #[pyo3(signature = (form, checked=false))]
+    fn request<'py>(&self, py: Python<'py>, form: &Bound<'py, PyAny>, checked: bool) -> PyResult<Bound<'py, PyAny>> {
         let http = self.http()?;
         let form = transport::form_of(form)?;
         let mut headers = vec![("User-Agent", sensorsanalytics::USER_AGENT)];
@@ -109,13 +111,18 @@ impl NativeConsumer {
         let resp = py
             .detach(|| http.transport.post_direct(&http.url, &form, &headers, http.timeout))
             .map_err(|e| to_py(e.into()))?;
-        Ok((resp.status, resp.body))
+        if checked {
+            sensorsanalytics::http::check_status(&resp).map_err(to_py)?;
+            return Ok(pyo3::types::PyBool::new(py, true).to_owned().into_any());
+        }
+        Ok((resp.status, resp.body).into_pyobject(py)?.into_any())
     }
 
-    /// HTTP consumers: the counters (sent, failed, dropped, retried, queue_depth,
-    /// in_flight, last_error): nothing is lost without a trace.
+    /// HTTP consumers: the counters of core's `Stats`, by name: nothing is lost without a
+    /// trace.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = (self.http()?.stats)();
+        self.http()?;
+        let s = self.inner.stats().unwrap_or_default();
         let d = PyDict::new(py);
         d.set_item("sent", s.sent)?;
         d.set_item("failed", s.failed)?;
@@ -124,6 +131,10 @@ impl NativeConsumer {
         d.set_item("queue_depth", s.queue_depth)?;
         d.set_item("in_flight", s.in_flight)?;
         d.set_item("last_error", s.last_error)?;
+        d.set_item("spooled", s.spooled)?;
+        d.set_item("replayed", s.replayed)?;
+        d.set_item("spool_bytes", s.spool_bytes)?;
+        d.set_item("corrupt", s.corrupt)?;
         Ok(d)
     }
 }
@@ -182,43 +193,43 @@ fn console_consumer() -> NativeConsumer {
     NativeConsumer { inner: OffThreadDrop::new(Arc::new(Stdout), false), blocking: false, calls_python: true, http: None }
 }
 
-/// `LoggingConsumer(prefix, backupCount, when)`
+/// `LoggingConsumer(prefix, backupCount, when)`; `None` is core's default.
 #[pyfunction]
-fn logging_consumer(prefix: PathBuf, backup_count: i64, when: &Bound<'_, PyAny>) -> PyResult<NativeConsumer> {
-    let when = value::as_str(when)?.ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("when must be a str"))?;
-    // TimedRotatingFileHandler keeps every file unless backupCount > 0.
-    let keep = usize::try_from(backup_count).unwrap_or(0);
+#[pyo3(signature = (prefix, backup_count=None, when=None))]
+fn logging_consumer(
+    prefix: PathBuf,
+    backup_count: Option<f64>,
+    when: Option<&Bound<'_, PyAny>>,
+) -> PyResult<NativeConsumer> {
+    let when = match when {
+        Some(w) if !w.is_none() => {
+            Some(value::as_str(w)?.ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("when must be a str"))?)
+        }
+        _ => None,
+    };
+    let (keep, when) = options::logging(backup_count, when).map_err(constructor_to_py)?;
     let c = LoggingConsumer::new(prefix, keep, when).map_err(constructor_to_py)?;
     Ok(NativeConsumer::new(Arc::new(c), false))
 }
 
 /// `ConcurrentLoggingConsumer(prefix, bufferSize)`
 #[pyfunction]
-fn concurrent_logging_consumer(prefix: PathBuf, buffer_size: i64) -> PyResult<NativeConsumer> {
-    // The reference writes once the buffer holds more than bufferSize records: < 0 acts as 0.
-    let size = usize::try_from(buffer_size).unwrap_or(0);
+#[pyo3(signature = (prefix, buffer_size=None))]
+fn concurrent_logging_consumer(prefix: PathBuf, buffer_size: Option<f64>) -> PyResult<NativeConsumer> {
+    let size = options::buffer_size(buffer_size).map_err(constructor_to_py)?;
     let c = ConcurrentLoggingConsumer::new(prefix, size).map_err(constructor_to_py)?;
     Ok(NativeConsumer::new(Arc::new(c), false))
 }
 
-/// `request_timeout`: milliseconds, as documented (SPEC.md §1); None, 0 or less: the default.
-fn timeout_ms(request_timeout: Option<f64>) -> Option<u64> {
-    request_timeout.filter(|t| t.is_finite() && *t >= 1.0).map(|t| t.round() as u64)
-}
-
-fn http_handle<C: Consumer + 'static>(
-    consumer: Arc<C>,
+fn http_handle(
+    consumer: Arc<dyn Consumer>,
     transport: Arc<PyTransport>,
     url: &str,
     dry_run: bool,
     request_timeout_ms: Option<u64>,
     blocking: bool,
-    stats: fn(&C) -> Stats,
     slow_drop: bool,
 ) -> NativeConsumer {
-    // Weak: the handle's `inner` must hold the last strong reference, so that its drop is
-    // the one that goes to another thread (see OffThreadDrop).
-    let for_stats = Arc::downgrade(&consumer);
     NativeConsumer {
         inner: OffThreadDrop::new(consumer, slow_drop),
         blocking,
@@ -228,7 +239,6 @@ fn http_handle<C: Consumer + 'static>(
             url: url.to_owned(),
             dry_run,
             timeout: request_timeout_ms.map(Duration::from_millis),
-            stats: Box::new(move || for_stats.upgrade().map(|c| stats(&c)).unwrap_or_default()),
             slow_drop,
         }),
     }
@@ -236,77 +246,114 @@ fn http_handle<C: Consumer + 'static>(
 
 /// `DefaultConsumer(url_prefix, request_timeout)`; `owner` is the Python consumer object.
 #[pyfunction]
+#[pyo3(signature = (owner, url_prefix, request_timeout=None))]
 fn default_consumer(
     owner: &Bound<'_, PyAny>,
     url_prefix: &str,
     request_timeout: Option<f64>,
 ) -> PyResult<NativeConsumer> {
     let transport = Arc::new(PyTransport::new(owner, true, false)?);
-    let ms = timeout_ms(request_timeout);
+    let ms = options::request_timeout_ms(request_timeout).map_err(constructor_to_py)?;
     let c = DefaultConsumer::with_transport(url_prefix, ms, transport.clone()).map_err(constructor_to_py)?;
-    Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, true, DefaultConsumer::stats, false))
+    Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, true, false))
 }
 
-/// `BatchConsumer(url_prefix, max_size, request_timeout)`
+fn spool_options(spool_dir: Option<PathBuf>, spool_max_bytes: Option<f64>, spool_fsync: Option<bool>) -> SpoolOptions {
+    SpoolOptions { spool_dir, spool_max_bytes, spool_fsync }
+}
+
+/// `BatchConsumer(url_prefix, max_size, request_timeout, *, spool_dir, spool_max_bytes,
+/// spool_fsync)`
 #[pyfunction]
+#[pyo3(signature = (owner, url_prefix, max_size=None, request_timeout=None, spool_dir=None, spool_max_bytes=None, spool_fsync=None))]
 fn batch_consumer(
     owner: &Bound<'_, PyAny>,
     url_prefix: &str,
-    max_size: i64,
+    max_size: Option<f64>,
     request_timeout: Option<f64>,
+    spool_dir: Option<PathBuf>,
+    spool_max_bytes: Option<f64>,
+    spool_fsync: Option<bool>,
 ) -> PyResult<NativeConsumer> {
-    let transport = Arc::new(PyTransport::new(owner, true, false)?);
-    let ms = timeout_ms(request_timeout);
-    let size = usize::try_from(max_size).unwrap_or(0);
-    let c = BatchConsumer::with_transport(url_prefix, size, ms, transport.clone()).map_err(constructor_to_py)?;
-    Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, true, BatchConsumer::stats, false))
+    let o = BatchOptions { max_size, request_timeout, spool: spool_options(spool_dir, spool_max_bytes, spool_fsync) }
+        .build()
+        .map_err(constructor_to_py)?;
+    // With a spool the requests run on the spool's own threads, like AsyncBatchConsumer's.
+    let transport = Arc::new(PyTransport::new(owner, o.spool.is_none(), false)?);
+    let ms = o.request_timeout_ms;
+    let c = match o.spool {
+        None => BatchConsumer::with_transport(url_prefix, o.max_size, ms, transport.clone()),
+        Some(spool) => BatchConsumer::with_spool(url_prefix, o.max_size, ms, spool, transport.clone()),
+    }
+    .map_err(constructor_to_py)?;
+    Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, true, false))
 }
 
 /// `AsyncBatchConsumer(url_prefix, flush_max_time, flush_size, max_batch_size, max_size,
-/// request_timeout)`: `flush_max_time` in seconds, as the reference.
+/// request_timeout, *, spool_dir, spool_max_bytes, spool_fsync, on_error)`:
+/// `flush_max_time` in seconds, as the reference.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (owner, url_prefix, flush_max_time=None, flush_size=None, max_batch_size=None, max_size=None, request_timeout=None, spool_dir=None, spool_max_bytes=None, spool_fsync=None, on_error=None))]
 fn async_batch_consumer(
     owner: &Bound<'_, PyAny>,
     url_prefix: &str,
-    flush_max_time: f64,
-    flush_size: i64,
-    max_batch_size: i64,
-    max_size: i64,
+    flush_max_time: Option<f64>,
+    flush_size: Option<f64>,
+    max_batch_size: Option<f64>,
+    max_size: Option<f64>,
     request_timeout: Option<f64>,
+    spool_dir: Option<PathBuf>,
+    spool_max_bytes: Option<f64>,
+    spool_fsync: Option<bool>,
+    on_error: Option<Py<PyAny>>,
 ) -> PyResult<NativeConsumer> {
     let transport = Arc::new(PyTransport::new(owner, false, false)?);
-    let ms = timeout_ms(request_timeout);
-    let config = AsyncBatchConfig {
-        flush_max_time: Duration::try_from_secs_f64(flush_max_time.max(0.0)).unwrap_or(Duration::from_secs(3)),
-        flush_size: usize::try_from(flush_size).unwrap_or(1),
-        max_batch_size: usize::try_from(max_batch_size).unwrap_or(1),
-        max_size: usize::try_from(max_size).unwrap_or(1),
-        request_timeout_ms: ms,
-        on_give_up: Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
-            // On a sender thread: tell the host's logging, unless the interpreter is going.
-            if !crate::lifecycle::exiting() {
-                let msg = format!("gave up on {} records: {}", records.len(), e.message());
-                Python::attach(|py| log::warning(py, &msg));
+    let mut config = AsyncBatchOptions {
+        flush_max_time,
+        flush_size,
+        max_batch_size,
+        max_size,
+        request_timeout,
+        spool: spool_options(spool_dir, spool_max_bytes, spool_fsync),
+    }
+    .build()
+    .map_err(constructor_to_py)?;
+    let ms = config.request_timeout_ms;
+    let on_error = on_error.filter(|f| Python::attach(|py| !f.is_none(py)));
+    config.on_give_up = Some(Arc::new(move |records: &[String], e: &sensorsanalytics::Error| {
+        // On a background thread: tell the user's callback and the host's logging, unless
+        // the interpreter is going away.
+        if crate::lifecycle::exiting() {
+            return;
+        }
+        Python::attach(|py| {
+            log::warning(py, &format!("gave up on {} records: {}", records.len(), e.message()));
+            if let Some(cb) = &on_error {
+                let err = to_py(e.clone());
+                if let Err(raised) = cb.call1(py, (records.to_vec(), err)) {
+                    log::warning(py, &format!("on_error raised: {raised}"));
+                }
             }
-        })),
-        ..AsyncBatchConfig::default()
-    };
+        });
+    }));
     let c = AsyncBatchConsumer::with_transport(url_prefix, config, transport.clone()).map_err(constructor_to_py)?;
-    Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, false, AsyncBatchConsumer::stats, true))
+    Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, false, true))
 }
 
 /// `DebugConsumer(url_prefix, write_data, request_timeout)`: the verdicts are printed with
 /// Python's `print`, as the reference does.
 #[pyfunction]
+#[pyo3(signature = (owner, url_prefix, write_data=None, request_timeout=None))]
 fn debug_consumer(
     owner: &Bound<'_, PyAny>,
     url_prefix: &str,
-    write_data: bool,
+    write_data: Option<bool>,
     request_timeout: Option<f64>,
 ) -> PyResult<NativeConsumer> {
     let transport = Arc::new(PyTransport::new(owner, true, true)?);
-    let ms = timeout_ms(request_timeout);
+    let ms = options::request_timeout_ms(request_timeout).map_err(constructor_to_py)?;
+    let write_data = write_data.unwrap_or(options::DEFAULT_WRITE_DATA);
     let c = DebugConsumer::with_transport(url_prefix, write_data, ms, transport.clone())
         .map_err(constructor_to_py)?
         .with_printer(|line: &str| {
@@ -317,10 +364,32 @@ fn debug_consumer(
             })
         });
     let url = c.url().to_owned();
-    Ok(http_handle(Arc::new(c), transport, &url, !write_data, ms, true, DebugConsumer::stats, false))
+    Ok(http_handle(Arc::new(c), transport, &url, !write_data, ms, true, false))
+}
+
+/// Core's defaults, by the reference's parameter names, so that the Python signatures show
+/// them (as the reference's do) without this package retyping a number.
+fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("backupCount", options::DEFAULT_BACKUP_COUNT)?;
+    d.set_item("when", options::DEFAULT_WHEN)?;
+    d.set_item("bufferSize", options::DEFAULT_BUFFER_SIZE)?;
+    d.set_item("batch_max_size", options::DEFAULT_BATCH_MAX_SIZE)?;
+    let t = options::DEFAULT_FLUSH_MAX_TIME;
+    if t.subsec_nanos() == 0 {
+        d.set_item("flush_max_time", t.as_secs())?;
+    } else {
+        d.set_item("flush_max_time", t.as_secs_f64())?;
+    }
+    d.set_item("flush_size", options::DEFAULT_FLUSH_SIZE)?;
+    d.set_item("max_batch_size", options::DEFAULT_MAX_BATCH_SIZE)?;
+    d.set_item("max_size", options::DEFAULT_QUEUE_SIZE)?;
+    d.set_item("write_data", options::DEFAULT_WRITE_DATA)?;
+    Ok(d)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("DEFAULTS", defaults(m.py())?)?;
     m.add_class::<NativeConsumer>()?;
     m.add_function(wrap_pyfunction!(console_consumer, m)?)?;
     m.add_function(wrap_pyfunction!(logging_consumer, m)?)?;

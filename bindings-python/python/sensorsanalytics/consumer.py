@@ -6,11 +6,11 @@ Python consumer: any object with those three methods works as a consumer.
 """
 
 import os
-from typing import Any, Dict, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from ._native import (
+    DEFAULTS as _D,
     NativeConsumer,
-    SensorsAnalyticsNetworkException,
     async_batch_consumer,
     batch_consumer,
     concurrent_logging_consumer,
@@ -31,6 +31,10 @@ __all__ = [
 ]
 
 _PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _path(p: Optional[_PathLike]) -> Optional[str]:
+    return None if p is None else os.fspath(p)
 
 
 def _defined_here(cls: type, name: str) -> bool:
@@ -76,7 +80,7 @@ class LoggingConsumer(_NativeConsumer):
     ``TimedRotatingFileHandler`` does (``when``: S, M, H, D, midnight, W0-W6); with
     ``backupCount`` > 0 only that many rotated files are kept."""
 
-    def __init__(self, prefix: _PathLike, backupCount: int = 0, when: str = "midnight") -> None:
+    def __init__(self, prefix: _PathLike, backupCount: int = _D["backupCount"], when: str = _D["when"]) -> None:
         self._native = logging_consumer(os.fspath(prefix), backupCount, when)
 
 
@@ -84,11 +88,14 @@ class ConcurrentLoggingConsumer(_NativeConsumer):
     """Appends records to ``prefix.YYYY-MM-DD``, ``bufferSize`` records at a time, under an
     exclusive ``flock``: many processes can share one file."""
 
-    def __init__(self, prefix: _PathLike, bufferSize: int = 8192) -> None:
+    def __init__(self, prefix: _PathLike, bufferSize: int = _D["bufferSize"]) -> None:
         self._native = concurrent_logging_consumer(os.fspath(prefix), bufferSize)
 
 
 # -- HTTP consumers ------------------------------------------------------------------------
+#
+# Every default shown in a signature is core's (``_native.DEFAULTS``, the reference's values),
+# never a number typed here; core also applies the one rule for out-of-range numbers.
 #
 # Batching, retries and the background sender are the core's. The one Python-level seam is
 # ``_do_request(form_dict)``: replace it (on an instance, or in a subclass) and every request
@@ -123,7 +130,8 @@ class _HttpConsumer(_NativeConsumer):
             self._sa_hook_changed()
 
     def stats(self) -> Dict[str, Any]:
-        """Counters: sent, failed, dropped, retried, queue_depth, in_flight, last_error."""
+        """Counters: sent, failed, dropped, retried, queue_depth, in_flight, last_error, and
+        the spool's spooled, replayed, spool_bytes, corrupt."""
         return self._native.stats()
 
 
@@ -136,29 +144,41 @@ class DefaultConsumer(_HttpConsumer):
 
     def _do_request(self, data: FormDict) -> Any:
         """Posts one form to the server; raises SensorsAnalyticsNetworkException unless 2xx."""
-        status, body = self._native.request(data)
-        if not 200 <= status < 300:
-            raise SensorsAnalyticsNetworkException("HTTP Error %d: %s" % (status, body))
-        return True
+        return self._native.request(data, True)
 
 
 class BatchConsumer(DefaultConsumer):
     """Sends records in batches (``data_list=``) of ``max_size`` (at most 50), when a batch
-    is full and on flush/close; the caller waits for the request."""
+    is full and on flush/close; the caller waits for the request.
 
-    def __init__(self, url_prefix: str, max_size: int = 50, request_timeout: Optional[float] = None) -> None:
-        self._native = batch_consumer(self, url_prefix, max_size, request_timeout)
+    With ``spool_dir``, every record is written to that directory first and sent from there,
+    so that none is lost to an outage, an exit or a crash; the caller then waits for one
+    attempt at most, never for a receiver known to be down (see README "Spool")."""
+
+    def __init__(self, url_prefix: str, max_size: int = _D["batch_max_size"], request_timeout: Optional[float] = None,
+                 *, spool_dir: Optional[_PathLike] = None, spool_max_bytes: Optional[int] = None,
+                 spool_fsync: Optional[bool] = None) -> None:
+        self._native = batch_consumer(self, url_prefix, max_size, request_timeout, _path(spool_dir),
+                                      spool_max_bytes, spool_fsync)
 
 
 class AsyncBatchConsumer(DefaultConsumer):
     """Queues records (``max_size`` at most) for background threads, which send batches of up
     to ``max_batch_size`` when ``flush_size`` records wait or every ``flush_max_time``
-    seconds, with retries. ``flush()`` waits for what was queued before it."""
+    seconds, with retries. ``flush()`` waits for what was queued before it.
 
-    def __init__(self, url_prefix: str, flush_max_time: float = 3, flush_size: int = 20,
-                 max_batch_size: int = 100, max_size: int = 1000, request_timeout: Optional[float] = None) -> None:
+    With ``spool_dir``, every record is written to that directory first and sent from there
+    (see BatchConsumer). ``on_error(records, exception)`` is called, on a background thread,
+    with every batch given up on (it is also logged as a warning)."""
+
+    def __init__(self, url_prefix: str, flush_max_time: float = _D["flush_max_time"], flush_size: int = _D["flush_size"],
+                 max_batch_size: int = _D["max_batch_size"], max_size: int = _D["max_size"],
+                 request_timeout: Optional[float] = None, *, spool_dir: Optional[_PathLike] = None,
+                 spool_max_bytes: Optional[int] = None, spool_fsync: Optional[bool] = None,
+                 on_error: Optional[Callable[[List[str], Exception], Any]] = None) -> None:
         self._native = async_batch_consumer(self, url_prefix, flush_max_time, flush_size, max_batch_size, max_size,
-                                            request_timeout)
+                                            request_timeout, _path(spool_dir), spool_max_bytes, spool_fsync,
+                                            on_error)
 
 
 class _DebugResponse(object):
@@ -177,7 +197,8 @@ class DebugConsumer(_HttpConsumer):
     ``debug``), prints the verdict, and raises SensorsAnalyticsDebugException when the server
     refuses it. With ``write_data=False`` the server only checks (``Dry-Run: true``)."""
 
-    def __init__(self, url_prefix: str, write_data: bool = True, request_timeout: Optional[float] = None) -> None:
+    def __init__(self, url_prefix: str, write_data: bool = _D["write_data"],
+                 request_timeout: Optional[float] = None) -> None:
         self._native = debug_consumer(self, url_prefix, bool(write_data), request_timeout)
 
     def _do_request(self, data: FormDict) -> Any:

@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 
 use super::retry::RetryPolicy;
 
-/// Failures in a row (of any kind) after which a flaky receiver counts as down. At a 50%
-/// failure rate eight in a row happen about once in 250 requests, so a flaky receiver is
-/// rarely throttled to one probe, while a dead one is recognised within a second or so.
-pub(crate) const DOWN_AFTER_FAILURES: u32 = 8;
+/// Failures in a row (of any kind) after which a receiver that answers counts as down. At a
+/// 50% failure rate sixteen in a row happen about once in 65 000 requests, so a flaky
+/// receiver is not throttled to one probe; a receiver refusing everything is recognised
+/// within a few seconds, and one nobody answers (refused connections) at its first failure.
+pub(crate) const DOWN_AFTER_FAILURES: u32 = 16;
 
 #[derive(Debug)]
 pub(crate) struct Health {
@@ -25,6 +26,8 @@ pub(crate) struct Health {
     down: bool,
     /// The earliest time the next probe may start, while down.
     next_probe: Instant,
+    /// The last failure was a connection nobody answered (not a refusal by a server).
+    unreachable: bool,
 }
 
 impl Default for Health {
@@ -34,6 +37,7 @@ impl Default for Health {
             failed_probes: 0,
             down: false,
             next_probe: Instant::now(),
+            unreachable: false,
         }
     }
 }
@@ -43,7 +47,13 @@ impl Health {
         self.down
     }
 
+    /// Down, and the last try found nobody listening: no point in waiting for it now.
+    pub fn is_unreachable(&self) -> bool {
+        self.down && self.unreachable
+    }
+
     pub fn on_success(&mut self) {
+        self.unreachable = false;
         self.failures = 0;
         self.failed_probes = 0;
         self.down = false;
@@ -57,6 +67,7 @@ impl Health {
         policy: &RetryPolicy,
     ) {
         self.failures = self.failures.saturating_add(1);
+        self.unreachable = unreachable;
         if self.down {
             self.failed_probes = self.failed_probes.saturating_add(1);
         } else if unreachable || self.failures >= DOWN_AFTER_FAILURES {

@@ -21,6 +21,16 @@ pub use transport::{
 pub(crate) use retry::{post_with_retry, status_error, Request};
 pub(crate) use stats::Counters;
 
+/// The rule for an answer: 2xx is delivered; anything else is the network error with the
+/// reference's "HTTP Error 503: ..." text.
+pub fn check_status(resp: &HttpResponse) -> crate::Result<()> {
+    if resp.is_success() {
+        Ok(())
+    } else {
+        Err(crate::Error::Network(status_error(resp)))
+    }
+}
+
 /// Sent as `User-Agent` on every request, naming the SDK and its version.
 pub const USER_AGENT: &str = concat!("sensorsanalytics-rust/", env!("CARGO_PKG_VERSION"));
 

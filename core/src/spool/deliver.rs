@@ -114,7 +114,11 @@ impl Deliverer {
             }
             self.answer_markers();
             let idle = self.segs.is_empty() && self.retries.is_empty() && self.in_flight == 0;
-            if (self.closing && idle) || (self.aborted && self.in_flight == 0) {
+            // Closing while nobody is listening: what is left is safe on disk, and nobody
+            // should wait for a receiver that is not there. (A receiver that answers, if
+            // badly, gets close's whole bound.)
+            let give_way = self.closing && self.health.is_unreachable() && self.in_flight == 0;
+            if (self.closing && idle) || give_way || (self.aborted && self.in_flight == 0) {
                 return;
             }
             let wait = self.timer();
@@ -360,15 +364,11 @@ impl Deliverer {
                     return;
                 }
                 batch.attempts += 1;
+                // While the receiver answers others, the base backoff (see pipeline.rs);
+                // while it is down, the next probe.
                 batch.not_before = match self.health.probe_due() {
                     Some(p) => p,
-                    None => {
-                        Instant::now()
-                            + self
-                                .settings
-                                .retry
-                                .delay(batch.attempts.min(5), retry_after)
-                    }
+                    None => Instant::now() + self.settings.retry.delay(1, retry_after),
                 };
                 self.retries.push(batch);
             }

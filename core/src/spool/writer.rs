@@ -28,6 +28,9 @@ const SEGMENT_BYTES: u64 = 4 << 20;
 const SEGMENT_AGE: Duration = Duration::from_secs(1);
 /// At most this much is framed before it is written.
 const GROUP_BYTES: usize = 1 << 20;
+/// Frames are written this much at a time, so that a per-file size limit costs a new
+/// segment, not a group that can never be written.
+const WRITE_CHUNK: usize = 64 << 10;
 /// After a failed write, the next try waits this long.
 const WRITE_RETRY: Duration = Duration::from_millis(200);
 
@@ -147,52 +150,69 @@ impl Writer {
         })
     }
 
-    /// Writes `records` to the current segment (a new one after a failure). Emptied on
-    /// success; left as it was on failure.
+    /// Writes `records` to the current segment, `WRITE_CHUNK` at a time; a chunk the disk
+    /// refuses is tried once more on a new segment (a per-file size limit, a full file
+    /// system that freed space). What was written leaves `records`; on failure the rest
+    /// stays there for the next try.
     fn commit(
         &mut self,
         active: &mut Option<Active>,
         records: &mut Vec<String>,
         buf: &mut Vec<u8>,
     ) -> std::io::Result<()> {
-        buf.clear();
-        for r in records.iter() {
-            format::push_frame(buf, r.as_bytes());
-        }
-        let result = (|| {
-            if active.is_none() {
-                *active = Some(self.open()?);
+        let mut done = 0;
+        let mut result = Ok(());
+        while done < records.len() {
+            buf.clear();
+            let mut end = done;
+            while end < records.len() && (end == done || buf.len() < WRITE_CHUNK) {
+                format::push_frame(buf, records[end].as_bytes());
+                end += 1;
             }
-            let a = active.as_mut().expect("opened above");
-            if let Err(e) = a.seg.file.write_all(buf) {
-                // Cut a partial write off, so the segment ends on a frame boundary.
-                let _ = a.seg.file.set_len(a.len);
-                return Err(e);
-            }
-            if self.fsync {
-                a.seg.file.sync_data()?;
-            }
-            a.len += buf.len() as u64;
-            a.records += records.len() as u64;
-            let _ = self
-                .events
-                .send(Event::Committed(a.seg.name.clone(), a.len, records.len() as u64));
-            Ok(())
-        })();
-        match &result {
-            Ok(()) => {
-                Counters::add_u64(&self.counters.spool_bytes, buf.len() as u64);
-                Counters::add(&self.counters.spooled, records.len());
-                records.clear();
-            }
-            Err(e) => {
+            let first = self.write_chunk(active, buf, (end - done) as u64);
+            let second = match first {
+                Ok(()) => Ok(()),
+                Err(_) => {
+                    // The next try starts a new segment: this one may be at a size limit.
+                    self.seal(active);
+                    self.write_chunk(active, buf, (end - done) as u64)
+                }
+            };
+            if let Err(e) = second {
                 self.counters
                     .set_error(&format!("cannot write to the spool: {e}"));
-                // The next try starts a new segment: this one may be at a size limit.
                 self.seal(active);
+                result = Err(e);
+                break;
             }
+            Counters::add(&self.counters.spooled, end - done);
+            done = end;
         }
+        records.drain(..done);
         result
+    }
+
+    /// Appends one chunk of frames (`n` records) to the current segment, opening one if
+    /// needed; a partial write is cut off so the segment ends on a frame boundary.
+    fn write_chunk(&mut self, active: &mut Option<Active>, buf: &[u8], n: u64) -> std::io::Result<()> {
+        if active.is_none() {
+            *active = Some(self.open()?);
+        }
+        let a = active.as_mut().expect("opened above");
+        if let Err(e) = a.seg.file.write_all(buf) {
+            let _ = a.seg.file.set_len(a.len);
+            return Err(e);
+        }
+        if self.fsync {
+            a.seg.file.sync_data()?;
+        }
+        a.len += buf.len() as u64;
+        a.records += n;
+        Counters::add_u64(&self.counters.spool_bytes, buf.len() as u64);
+        let _ = self
+            .events
+            .send(Event::Committed(a.seg.name.clone(), a.len, n));
+        Ok(())
     }
 
     fn give_up(&self, records: &mut Vec<String>) {
