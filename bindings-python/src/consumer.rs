@@ -201,7 +201,7 @@ fn concurrent_logging_consumer(prefix: PathBuf, buffer_size: i64) -> PyResult<Na
     Ok(NativeConsumer::new(Arc::new(c), false))
 }
 
-/// `request_timeout`: milliseconds, as documented (SPEC.md §1); None, 0 or less: the default.
+/// `request_timeout`: milliseconds, as documented (docs/SPEC.md §1); None, 0 or less: the default.
 fn timeout_ms(request_timeout: Option<f64>) -> Option<u64> {
     request_timeout.filter(|t| t.is_finite() && *t >= 1.0).map(|t| t.round() as u64)
 }
