@@ -82,7 +82,7 @@ export declare class NativeConsumer {
   finishSync(close: boolean): void
 }
 
-/** An HTTP consumer's counters (SPEC.md §4: nothing is lost silently), as a JS object. */
+/** An HTTP consumer's counters (docs/SPEC.md §4: nothing is lost silently), as a JS object. */
 export interface ConsumerStats {
   /** Records delivered (2xx). */
   sent: number

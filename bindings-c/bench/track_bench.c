@@ -1,5 +1,5 @@
 /*
- * How long sa_track() takes from C: a 6-property event (the DESIGN.md budget case), built
+ * How long sa_track() takes from C: a 6-property event (the ARCHITECTURE.md budget case), built
  * once and tracked N times, into a consumer that discards records (the SDK's own cost:
  * argument checks, validation, the JSON line) and into a ConcurrentLoggingConsumer file.
  *

@@ -3,7 +3,7 @@
  *
  * The API is the official Python SDK's (SensorsAnalyticsSDK 1.11.0) with an `sa_` prefix, and
  * the records it writes are the same, byte for byte where the Python SDK is right (see the
- * project's SPEC.md). `$lib` is "C"; `$lib_detail` names your call site.
+ * project's docs/SPEC.md). `$lib` is "C"; `$lib_detail` names your call site.
  *
  *   #include <sensorsanalytics.h>
  *

@@ -26,7 +26,7 @@ pub struct NativeConsumer {
     stats: Option<StatsSource>,
 }
 
-/// An HTTP consumer's counters (SPEC.md §4: nothing is lost silently), as a JS object.
+/// An HTTP consumer's counters (docs/SPEC.md §4: nothing is lost silently), as a JS object.
 #[napi(object)]
 pub struct ConsumerStats {
     /// Records delivered (2xx).

@@ -1,4 +1,4 @@
-//! JS values to core values: the JS side of SPEC.md §3.
+//! JS values to core values: the JS side of docs/SPEC.md §3.
 //!
 //! Accepted: string, number (an integral number within i64 is an int, any other a float),
 //! boolean, null/undefined (None), Date, bigint within i64, arrays of strings. Anything else is

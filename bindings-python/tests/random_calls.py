@@ -1,7 +1,7 @@
 """Seeded random calls for the differential test, in the vector format (vector_runner.py).
 
 Valid and invalid input alike: bad names, ids, values, identities and timestamps, so that
-both SDKs' errors are compared too. Left out: the inputs where SPEC.md marks our behaviour
+both SDKs' errors are compared too. Left out: the inputs where docs/SPEC.md marks our behaviour
 **ours** (NaN and infinities, ints beyond 64 bits, ints as original_id/item_id, non-dict
 properties, None profiles, non-str event names, names with a trailing newline or non-ASCII
 letters, bools as increments, aware datetimes as `$time`, fewer than two identities for

@@ -5,7 +5,7 @@ made by ci.sh with `pip install SensorsAnalyticsSDK==1.11.0`), driven by the sam
 (vector_runner.py) on the same cases: every shared vector that is not marked "ours", and
 seeded random calls (random_calls.py). Left out of the comparison, as the issue says: `time`
 where no `$time` was given, `_track_id`, `$lib`, `$lib_version`, `$lib_detail`, and the
-differences SPEC.md marks **ours** (here: zero-padded datetime milliseconds; the random calls
+differences docs/SPEC.md marks **ours** (here: zero-padded datetime milliseconds; the random calls
 avoid the other ones). Errors must be the same class with the same text.
 """
 

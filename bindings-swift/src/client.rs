@@ -1,5 +1,5 @@
 //! `SensorsAnalytics` over the FFI: one exported object whose methods mirror the core client's
-//! (SPEC.md §1), taking [`Property`] lists and [`Identity`]s instead of core types.
+//! (docs/SPEC.md §1), taking [`Property`] lists and [`Identity`]s instead of core types.
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! The HTTP consumers of the core (SPEC.md §4) as more constructors of [`NativeConsumer`]:
+//! The HTTP consumers of the core (docs/SPEC.md §4) as more constructors of [`NativeConsumer`]:
 //! sending, batching, retries and the background queue all stay in the core.
 
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use sensorsanalytics::{
 use crate::consumer::{count, NativeConsumer};
 use crate::error::{Result, SaError};
 
-/// A snapshot of an HTTP consumer's counters: nothing is lost without a trace (SPEC.md §4).
+/// A snapshot of an HTTP consumer's counters: nothing is lost without a trace (docs/SPEC.md §4).
 #[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
 pub struct HttpStats {
     /// Delivered (2xx).
@@ -62,7 +62,7 @@ pub trait LinePrinter: Send + Sync {
     fn print_line(&self, line: String);
 }
 
-/// `request_timeout` in milliseconds (SPEC.md §1), signed as foreign ints are; below 0 is 0.
+/// `request_timeout` in milliseconds (docs/SPEC.md §1), signed as foreign ints are; below 0 is 0.
 fn millis(ms: Option<i64>) -> Option<u64> {
     ms.map(|m| u64::try_from(m).unwrap_or(0))
 }

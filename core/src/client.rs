@@ -1,4 +1,4 @@
-//! `SensorsAnalytics`: the public methods of SPEC.md §1. Each builds one record into a
+//! `SensorsAnalytics`: the public methods of docs/SPEC.md §1. Each builds one record into a
 //! per-thread buffer and hands it to the consumer.
 
 use std::cell::Cell;

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-/// The four failure kinds of SPEC.md §1; `message` carries the reference SDK's text.
+/// The four failure kinds of docs/SPEC.md §1; `message` carries the reference SDK's text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// Bad input from the caller (names, ids, values, identities).

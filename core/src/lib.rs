@@ -1,7 +1,7 @@
 //! Sensors Analytics (神策分析) server-side SDK: the core every language binding shares.
 //!
 //! The public API follows the official Python SDK (`SensorsAnalyticsSDK` 1.11.0): a
-//! [`Client`] builds records (SPEC.md §2), validates them (§3) and hands each, as one JSON
+//! [`Client`] builds records (docs/SPEC.md §2), validates them (§3) and hands each, as one JSON
 //! line, to a [`Consumer`].
 //!
 //! ```no_run

@@ -1,4 +1,4 @@
-//! The validation rules of SPEC.md §3, with the reference SDK's error texts word for word.
+//! The validation rules of docs/SPEC.md §3, with the reference SDK's error texts word for word.
 //! Bindings call the `msg_*` helpers for the checks only they can make (a key that is not a
 //! string, a non-dict argument) so every text lives here once.
 

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 
-/// A property value: the types of SPEC.md §3.
+/// A property value: the types of docs/SPEC.md §3.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value<'a> {
     Null,

@@ -1,4 +1,4 @@
-//! Retries (SPEC.md §4, ours): which failures are retried, how long the client waits, where it
+//! Retries (docs/SPEC.md §4, ours): which failures are retried, how long the client waits, where it
 //! stops, and that a batch given up on stays buffered in BatchConsumer.
 #![cfg(feature = "http")]
 

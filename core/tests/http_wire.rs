@@ -1,4 +1,4 @@
-//! The wire format of SPEC.md §4, checked on both sides: what our encoder produced (captured
+//! The wire format of docs/SPEC.md §4, checked on both sides: what our encoder produced (captured
 //! and decoded here) and what the loopback receiver decoded from the real request.
 #![cfg(feature = "http")]
 

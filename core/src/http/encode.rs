@@ -1,4 +1,4 @@
-//! The wire encoding of SPEC.md §4: records → UTF-8 JSON (one object, or an array for a batch)
+//! The wire encoding of docs/SPEC.md §4: records → UTF-8 JSON (one object, or an array for a batch)
 //! → gzip (default level) → standard Base64 → `data=<b64>&gzip=1` or `data_list=<b64>&gzip=1`.
 //!
 //! The form is kept as its parts ([`WireForm`]) rather than as a finished body because the

@@ -1,4 +1,4 @@
-//! The network half of the core (SPEC.md §4): wire encoding, the transport seam, the retry
+//! The network half of the core (docs/SPEC.md §4): wire encoding, the transport seam, the retry
 //! policy, counters, and the background pipeline of AsyncBatchConsumer. The consumers that
 //! use these live in `consumer/` (default, batch, async_batch, debug).
 
@@ -47,7 +47,7 @@ pub(crate) fn check_url(url_prefix: &str) -> crate::Result<reqwest::Url> {
     Ok(url)
 }
 
-/// `request_timeout` is in milliseconds (SPEC.md §1); `None` (or 0) keeps the transport's
+/// `request_timeout` is in milliseconds (docs/SPEC.md §1); `None` (or 0) keeps the transport's
 /// default (reqwest's: 30 s).
 pub(crate) fn timeout_from_ms(ms: Option<u64>) -> Option<std::time::Duration> {
     ms.filter(|&m| m > 0).map(std::time::Duration::from_millis)

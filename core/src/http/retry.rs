@@ -1,4 +1,4 @@
-//! When and how long to retry a request (SPEC.md §4, ours): connection errors, timeouts, 408,
+//! When and how long to retry a request (docs/SPEC.md §4, ours): connection errors, timeouts, 408,
 //! 429 and 5xx are retried with exponential backoff and jitter, at least as long as the
 //! server's `Retry-After`, within a total time budget; any other answer is final.
 

@@ -1,5 +1,5 @@
 //! Counters a user can read from every HTTP consumer, so that nothing is lost silently
-//! (SPEC.md §4): what was sent, given up on, refused, retried, and what still waits.
+//! (docs/SPEC.md §4): what was sent, given up on, refused, retried, and what still waits.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;

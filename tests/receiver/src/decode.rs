@@ -1,4 +1,4 @@
-//! The Sensors wire format (SPEC §4): a form body `data=<b64>&gzip=1` (one record) or
+//! The Sensors wire format (docs/SPEC.md §4): a form body `data=<b64>&gzip=1` (one record) or
 //! `data_list=<b64>&gzip=1` (a JSON array), where b64 is standard Base64 of (gzipped) UTF-8 JSON.
 //!
 //! Strict where strictness catches client bugs (bad Base64, gzip flag not matching the bytes,

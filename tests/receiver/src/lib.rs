@@ -1,5 +1,5 @@
 //! `sa-receiver`: a loopback HTTP/1.1 server that speaks the Sensors Analytics wire protocol
-//! (SPEC §4) and misbehaves on demand, so every binding's HTTP consumers can be tested against
+//! (docs/SPEC.md §4) and misbehaves on demand, so every binding's HTTP consumers can be tested against
 //! the same, controllable server. See README.md for the binary and the `/_…` endpoints.
 //!
 //! ```no_run

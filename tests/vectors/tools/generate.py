@@ -4,7 +4,7 @@
 The case definitions (setup + calls) live in this file. Each case is run through the
 REFERENCE SDK (SensorsAnalyticsSDK 1.11.0, module `sensorsanalytics`) with a capturing
 consumer; what it emits (or raises) becomes the expectation, normalised by the comparison
-rules of tests/vectors/README.md. Then our documented deviations (SPEC.md, **ours**) are
+rules of tests/vectors/README.md. Then our documented deviations (docs/SPEC.md §6, **ours**) are
 applied, and every case whose expectation is not the reference's raw output gets an
 "ours" field saying why.
 
@@ -307,7 +307,7 @@ def _str_field(field):
 
 
 case(G, "track_signup_int_original_id", call("track_signup", distinct_id="login1", original_id=7),
-     ours="int original_id is written as a string (SPEC 3); the reference writes the int",
+     ours="int original_id is written as a string (docs/SPEC.md §3); the reference writes the int",
      ours_fix=_str_field("original_id"))
 case(G, "track_signup_original_id_empty", call("track_signup", distinct_id="login1", original_id=""))
 case(G, "track_signup_original_id_null", call("track_signup", distinct_id="login1", original_id=None))
@@ -409,7 +409,7 @@ case(G, "item_set_super_properties_not_applied", call("item_set", item_type="boo
 case(G, "item_set_app_version_in_lib", call("item_set", item_type="book", item_id="b-1"),
      sp={"$app_version": "3.0"})
 case(G, "item_set_int_item_id", call("item_set", item_type="book", item_id=12),
-     ours="int item_id is written as a string (SPEC 3); the reference writes the int",
+     ours="int item_id is written as a string (docs/SPEC.md §3); the reference writes the int",
      ours_fix=_str_field("item_id"))
 case(G, "item_set_dollar_item_type", call("item_set", item_type="$book", item_id="b-1"))
 case(G, "item_type_100", call("item_set", item_type="t" * 100, item_id="b-1"))

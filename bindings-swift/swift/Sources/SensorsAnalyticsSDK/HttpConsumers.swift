@@ -1,6 +1,6 @@
 import SensorsAnalyticsUniffi
 
-// The HTTP consumers of the reference. Sending, batching, retries (SPEC.md §4) and the
+// The HTTP consumers of the reference. Sending, batching, retries (docs/SPEC.md §4) and the
 // background queue run in the core; `requestTimeout` is in milliseconds, nil for the default.
 
 /// `DefaultConsumer(url_prefix, request_timeout=None)`: one record per request, synchronous.

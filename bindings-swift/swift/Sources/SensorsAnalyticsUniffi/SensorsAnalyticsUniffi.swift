@@ -1806,7 +1806,7 @@ public func FfiConverterTypeCallSite_lower(_ value: CallSite) -> RustBuffer {
 
 
 /**
- * A snapshot of an HTTP consumer's counters: nothing is lost without a trace (SPEC.md §4).
+ * A snapshot of an HTTP consumer's counters: nothing is lost without a trace (docs/SPEC.md §4).
  */
 public struct HttpStats: Equatable, Hashable {
     /**

@@ -3,7 +3,7 @@ package sensorsanalytics
 import sensorsanalytics.uniffi.LinePrinter
 import sensorsanalytics.uniffi.NativeConsumer
 
-// The HTTP consumers of the reference. Sending, batching, retries (SPEC.md §4) and the
+// The HTTP consumers of the reference. Sending, batching, retries (docs/SPEC.md §4) and the
 // background queue run in the core; `requestTimeout` is in milliseconds, null for the default.
 
 /** `DefaultConsumer(url_prefix, request_timeout=None)`: one record per request, synchronous. */
