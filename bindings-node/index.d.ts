@@ -91,12 +91,26 @@ export declare class DefaultConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: HttpOptions);
 }
 
-/** One request per `maxSize` records (default 50, at most 50), on the consumer's own thread. */
-export declare class BatchConsumer extends NativeBackedConsumer {
-  constructor(urlPrefix: string, options?: HttpOptions & { maxSize?: number });
+/** The on-disk spool of BatchConsumer and AsyncBatchConsumer (README: "Durable delivery"). */
+export interface SpoolOptions {
+  /** Every record is written here first and sent from there; what an earlier process left
+   * is sent too. No spool unless given. */
+  spoolDir?: string;
+  /** When the spool holds this many bytes, track() throws SensorsAnalyticsNetworkException
+   * (1 GiB). */
+  spoolMaxBytes?: number;
+  /** fdatasync after every write (false). */
+  spoolFsync?: boolean;
 }
 
-export interface AsyncBatchOptions extends HttpOptions {
+/** One request per `maxSize` records (default 50, at most 50), on the consumer's own thread. */
+export declare class BatchConsumer extends NativeBackedConsumer {
+  constructor(urlPrefix: string, options?: HttpOptions & SpoolOptions & { maxSize?: number });
+  /** The counters of records sent, given up on, refused, waiting and spooled. */
+  stats(): ConsumerStats;
+}
+
+export interface AsyncBatchOptions extends HttpOptions, SpoolOptions {
   /** Seconds a record may wait before its batch is sent (3). */
   flushMaxTime?: number;
   /** Send as soon as this many records wait (20). */
@@ -122,6 +136,14 @@ export interface ConsumerStats {
   queueDepth: number;
   /** The most recent failure's message. */
   lastError?: string;
+  /** Records written to the spool. */
+  spooled: number;
+  /** Records delivered from spool files an earlier process left. */
+  replayed: number;
+  /** Bytes the spool holds now. */
+  spoolBytes: number;
+  /** Corrupt spool records skipped. */
+  corrupt: number;
 }
 
 export declare class AsyncBatchConsumer extends NativeBackedConsumer {

@@ -54,12 +54,12 @@ export declare class NativeConsumer {
    * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends every `max_size`
    * records, on the consumer's own thread.
    */
-  static batch(urlPrefix: string, maxSize: number, requestTimeoutMs?: number | undefined | null): NativeConsumer
+  static batch(urlPrefix: string, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
   /**
    * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
    * max_size=1000, request_timeout=None)`: the core's own sender thread; `send` never waits.
    */
-  static asyncBatch(urlPrefix: string, flushMaxTimeSecs: number, flushSize: number, maxBatchSize: number, maxSize: number, requestTimeoutMs?: number | undefined | null): NativeConsumer
+  static asyncBatch(urlPrefix: string, flushMaxTimeSecs: number, flushSize: number, maxBatchSize: number, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
   /** The consumer's counters, or null for a consumer that keeps none. */
   stats(): ConsumerStats | null
   /**
@@ -96,6 +96,14 @@ export interface ConsumerStats {
   queueDepth: number
   /** The most recent failure's message. */
   lastError?: string
+  /** Records written to the spool (`spoolDir`). */
+  spooled: number
+  /** Records delivered from spool files an earlier process left. */
+  replayed: number
+  /** Bytes the spool holds now. */
+  spoolBytes: number
+  /** Corrupt spool records skipped. */
+  corrupt: number
 }
 
 /** The profile operations, as `ProfileOp.Set` etc. in JS (numbers 0 to 5). */
@@ -113,3 +121,13 @@ export declare function registerClasses(illegalData: unknown, network: unknown, 
 
 /** The version written as `$lib_version`. */
 export declare const SDK_VERSION: string
+
+/**
+ * The spool options of BatchConsumer and AsyncBatchConsumer (`spoolDir`, ...), as given;
+ * core applies its defaults and rules.
+ */
+export interface SpoolArgs {
+  spoolDir?: string
+  spoolMaxBytes?: number
+  spoolFsync?: boolean
+}

@@ -6,8 +6,10 @@ use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Arc;
 use std::time::Duration;
 
+use sa_core::consumer::options;
 use sa_core::{
     AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, Error,
+    ReqwestTransport, SpoolConfig,
 };
 
 use crate::args;
@@ -95,6 +97,99 @@ pub struct sa_async_batch_options {
     pub on_give_up: sa_give_up_fn,
     /// Passed to on_give_up; must stay valid as long as the consumer lives.
     pub user_data: *mut c_void,
+    /// Optional (NULL: no spool): a directory where every record is written first and sent
+    /// from, so that none is lost to an outage, a close bound, an exit or a crash; what an
+    /// earlier process left there is sent too. Copied at construction.
+    pub spool_dir: *const c_char,
+    /// When the spool holds this many bytes, tracking is SA_ERR_NETWORK; 0: core's default
+    /// (1 GiB).
+    pub spool_max_bytes: u64,
+    /// fdatasync() the spool after every write (power-loss safety, at a disk flush's cost).
+    pub spool_fsync: bool,
+}
+
+/// The parameters of sa_consumer_batch_new_with(). Fill it with sa_batch_options_init(),
+/// then change what you need.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sa_batch_options {
+    /// Records per request (50, also the cap; 0 counts as 1).
+    pub max_size: usize,
+    /// Per request; 0 is the transport's default (30 s).
+    pub request_timeout_ms: u64,
+    /// As in sa_async_batch_options: NULL for no spool. With a spool, a call waits for one
+    /// attempt at most, never for a receiver known to be down, and a spooled batch is not
+    /// an error.
+    pub spool_dir: *const c_char,
+    pub spool_max_bytes: u64,
+    pub spool_fsync: bool,
+}
+
+/// Fills `options` with the defaults.
+#[no_mangle]
+pub unsafe extern "C" fn sa_batch_options_init(options: *mut sa_batch_options) -> c_int {
+    guard(|| {
+        // SAFETY: the header's pointer rules.
+        let options = unsafe { args::object_mut(options, "options") }?;
+        let d = options::BatchOptions::default().build()?;
+        *options = sa_batch_options {
+            max_size: d.max_size,
+            request_timeout_ms: d.request_timeout_ms.unwrap_or(0),
+            spool_dir: std::ptr::null(),
+            spool_max_bytes: 0,
+            spool_fsync: false,
+        };
+        Ok(())
+    })
+}
+
+/// The spool fields as core's options: NULL and 0 mean core's defaults.
+///
+/// # Safety
+/// `dir` is NULL or a C string (the header's pointer rules).
+unsafe fn spool_of(dir: *const c_char, max_bytes: u64, fsync: bool) -> Result<Option<SpoolConfig>, Failure> {
+    if dir.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the caller's promise.
+    let dir = unsafe { args::text(dir, "spool_dir") }?;
+    Ok(options::SpoolOptions {
+        spool_dir: Some(dir.into()),
+        spool_max_bytes: (max_bytes > 0).then_some(max_bytes as f64),
+        spool_fsync: Some(fsync),
+    }
+    .build()?)
+}
+
+/// BatchConsumer with every parameter of `options` (NULL: the defaults), the spool among
+/// them.
+#[no_mangle]
+pub unsafe extern "C" fn sa_consumer_batch_new_with(
+    url_prefix: *const c_char,
+    options: *const sa_batch_options,
+    out: *mut *mut sa_consumer,
+) -> c_int {
+    // SAFETY: the header's pointer rules.
+    unsafe {
+        put_with_stats(out, || {
+            let url = args::text(url_prefix, "url_prefix")?;
+            let d = options::BatchOptions::default().build()?;
+            let (max_size, timeout, spool) = match options.as_ref() {
+                None => (d.max_size, None, None),
+                Some(o) => (
+                    o.max_size,
+                    (o.request_timeout_ms > 0).then_some(o.request_timeout_ms),
+                    spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
+                ),
+            };
+            let consumer = Arc::new(match spool {
+                None => BatchConsumer::new(url, max_size, timeout)?,
+                Some(s) => BatchConsumer::with_spool(url, max_size, timeout, s, Arc::new(ReqwestTransport::new()))?,
+            });
+            let stats = consumer.clone();
+            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+        })
+    }
 }
 
 fn millis(d: Duration) -> u64 {
@@ -121,6 +216,9 @@ pub unsafe extern "C" fn sa_async_batch_options_init(
             close_timeout_ms: millis(d.close_timeout),
             on_give_up: None,
             user_data: std::ptr::null_mut(),
+            spool_dir: std::ptr::null(),
+            spool_max_bytes: 0,
+            spool_fsync: false,
         };
         Ok(())
     })
@@ -184,6 +282,7 @@ pub unsafe extern "C" fn sa_consumer_async_batch_new(
                 config.max_in_flight = o.max_in_flight;
                 config.flush_timeout = Duration::from_millis(o.flush_timeout_ms);
                 config.close_timeout = Duration::from_millis(o.close_timeout_ms);
+                config.spool = spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?;
                 if let Some(callback) = o.on_give_up {
                     let give_up = GiveUp {
                         callback,
@@ -243,6 +342,14 @@ pub struct sa_consumer_stats {
     pub queue_depth: usize,
     /// In requests under way.
     pub in_flight: usize,
+    /// Records written to the spool (spool_dir).
+    pub spooled: u64,
+    /// Records delivered from spool files an earlier process left.
+    pub replayed: u64,
+    /// Bytes the spool holds now.
+    pub spool_bytes: u64,
+    /// Corrupt spool records skipped (a torn tail, damage).
+    pub corrupt: u64,
 }
 
 /// Reads the counters of an HTTP consumer into `*out`. For a console, file or custom
@@ -266,6 +373,10 @@ pub unsafe extern "C" fn sa_consumer_get_stats(
             retried: stats.retried,
             queue_depth: stats.queue_depth,
             in_flight: stats.in_flight,
+            spooled: stats.spooled,
+            replayed: stats.replayed,
+            spool_bytes: stats.spool_bytes,
+            corrupt: stats.corrupt,
         };
         Ok(())
     })

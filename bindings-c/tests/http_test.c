@@ -267,6 +267,71 @@ static void test_http_arguments(void) {
     sa_consumer_free(consumer);
 }
 
+/* The spool: records tracked while nobody listens stay in spool_dir (close does not wait for
+   a receiver that is not there, and is not an error); the next consumer on the same
+   directory sends them. Every record handed over arrives: 0 lost. */
+static void test_spool_across_a_restart(int batch) {
+    receiver r;
+    char dead_url[256], dir[1024];
+    sa_consumer *consumer = NULL;
+    sa_client *sa;
+    sa_consumer_stats s;
+    sa_async_batch_options options;
+    sa_batch_options boptions;
+    snprintf(dir, sizeof dir, "%s/spool-%s", work, batch ? "batch" : "async");
+    if (!start(&r, batch ? "spool-dead-b" : "spool-dead-a", NULL)) return;
+    snprintf(dead_url, sizeof dead_url, "%s", r.url);
+    receiver_stop(&r); /* its port now refuses connections */
+
+    CHECK_OK(sa_async_batch_options_init(&options));
+    options.spool_dir = dir;
+    CHECK_OK(sa_batch_options_init(&boptions));
+    CHECK(boptions.max_size == 50 && boptions.spool_dir == NULL);
+    boptions.spool_dir = dir;
+    boptions.request_timeout_ms = 2000;
+    if (batch) {
+        CHECK_OK(sa_consumer_batch_new_with(dead_url, &boptions, &consumer));
+    } else {
+        CHECK_OK(sa_consumer_async_batch_new(dead_url, &options, &consumer));
+    }
+    sa = client_on(consumer);
+    track_n(sa, 500);
+    CHECK_OK(sa_close(sa)); /* spooled, not lost: no error */
+    s = stats_of(consumer);
+    CHECK(s.spooled == 500 && s.sent == 0 && s.failed == 0);
+    CHECK_OK(sa_free(sa));
+    sa_consumer_free(consumer);
+
+    if (!start(&r, batch ? "spool-b" : "spool-a", NULL)) return;
+    consumer = NULL;
+    if (batch) {
+        CHECK_OK(sa_consumer_batch_new_with(r.url, &boptions, &consumer));
+    } else {
+        CHECK_OK(sa_consumer_async_batch_new(r.url, &options, &consumer));
+    }
+    sa = client_on(consumer);
+    track_n(sa, 20);
+    CHECK_OK(sa_close(sa));
+    s = stats_of(consumer);
+    CHECK(s.replayed == 500 && s.sent == 520);
+    CHECK(receiver_count(&r) == 520);
+    CHECK_OK(sa_free(sa));
+    sa_consumer_free(consumer);
+    receiver_stop(&r);
+}
+
+static void test_spool_async(void) { test_spool_across_a_restart(0); }
+static void test_spool_batch(void) { test_spool_across_a_restart(1); }
+
+static void test_spool_unusable_dir(void) {
+    sa_consumer *consumer = NULL;
+    sa_async_batch_options options;
+    CHECK_OK(sa_async_batch_options_init(&options));
+    options.spool_dir = "/proc/no-spool-here";
+    CHECK(sa_consumer_async_batch_new("http://127.0.0.1:9/sa", &options, &consumer) != SA_OK);
+    CHECK(consumer == NULL);
+}
+
 void run_http_tests(const char *receiver_path, const char *work_dir) {
     run_test("http_arguments", test_http_arguments);
     if (!receiver_path || access(receiver_path, X_OK) != 0) {
@@ -282,4 +347,7 @@ void run_http_tests(const char *receiver_path, const char *work_dir) {
     run_test("http_async_give_up", test_async_give_up);
     run_test("http_network_errors", test_network_errors);
     run_test("http_debug", test_debug);
+    run_test("http_spool_async", test_spool_async);
+    run_test("http_spool_batch", test_spool_batch);
+    run_test("http_spool_unusable_dir", test_spool_unusable_dir);
 }

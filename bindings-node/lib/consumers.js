@@ -113,9 +113,24 @@ class DefaultConsumer extends NativeBackedConsumer {
  */
 class BatchConsumer extends NativeBackedConsumer {
   constructor(urlPrefix, opts) {
-    const { maxSize = 50, requestTimeout } = options(opts, 'BatchConsumer');
-    super(NativeConsumer.batch(url(urlPrefix), positiveInt(maxSize, 'maxSize'), timeout(requestTimeout)));
+    const o = options(opts, 'BatchConsumer');
+    const { maxSize = 50, requestTimeout } = o;
+    super(NativeConsumer.batch(url(urlPrefix), positiveInt(maxSize, 'maxSize'), timeout(requestTimeout), spool(o)));
   }
+
+  /** The counters, as AsyncBatchConsumer's. */
+  stats() {
+    return this[NATIVE].stats();
+  }
+}
+
+/**
+ * The spool options (`spoolDir`, `spoolMaxBytes`, `spoolFsync`), passed as given: core owns
+ * their defaults and rules. Without `spoolDir` there is no spool.
+ */
+function spool(o) {
+  if (o.spoolDir === undefined || o.spoolDir === null) return undefined;
+  return { spoolDir: String(o.spoolDir), spoolMaxBytes: o.spoolMaxBytes, spoolFsync: o.spoolFsync };
 }
 
 /**
@@ -142,6 +157,7 @@ class AsyncBatchConsumer extends NativeBackedConsumer {
       positiveInt(maxBatchSize, 'maxBatchSize'),
       positiveInt(maxSize, 'maxSize'),
       timeout(requestTimeout),
+      spool(opts || {}),
     ));
   }
 

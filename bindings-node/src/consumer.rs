@@ -41,6 +41,14 @@ pub struct ConsumerStats {
     pub queue_depth: f64,
     /// The most recent failure's message.
     pub last_error: Option<String>,
+    /// Records written to the spool (`spoolDir`).
+    pub spooled: f64,
+    /// Records delivered from spool files an earlier process left.
+    pub replayed: f64,
+    /// Bytes the spool holds now.
+    pub spool_bytes: f64,
+    /// Corrupt spool records skipped.
+    pub corrupt: f64,
 }
 
 fn made(env: &Env, c: sensorsanalytics::Result<impl Consumer + 'static>) -> Result<NativeConsumer> {
@@ -102,13 +110,30 @@ impl NativeConsumer {
         url_prefix: String,
         max_size: u32,
         request_timeout_ms: Option<u32>,
+        spool: Option<SpoolArgs>,
     ) -> Result<Self> {
         let timeout = request_timeout_ms.map(u64::from);
-        made(
-            &env,
-            BatchConsumer::new(&url_prefix, max_size as usize, timeout)
-                .and_then(|c| Background::new("batch", c)),
-        )
+        let c = spool_config(spool).and_then(|spool| match spool {
+            None => BatchConsumer::new(&url_prefix, max_size as usize, timeout),
+            Some(s) => BatchConsumer::with_spool(
+                &url_prefix,
+                max_size as usize,
+                timeout,
+                s,
+                Arc::new(sensorsanalytics::ReqwestTransport::new()),
+            ),
+        });
+        // The counters are the core consumer's (with a spool: the spool's too).
+        let made = c.and_then(|c| {
+            let c = Arc::new(c);
+            let counters = c.clone();
+            let stats: StatsSource = Arc::new(move || counters.stats().unwrap_or_default());
+            Background::new("batch", c).map(|bg| (bg, stats))
+        });
+        match made {
+            Ok((bg, stats)) => Ok(NativeConsumer { inner: Arc::new(bg), stats: Some(stats) }),
+            Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
+        }
     }
 
     /// `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
@@ -122,8 +147,14 @@ impl NativeConsumer {
         max_batch_size: u32,
         max_size: u32,
         request_timeout_ms: Option<u32>,
+        spool: Option<SpoolArgs>,
     ) -> Result<Self> {
+        let spool = match spool_config(spool) {
+            Ok(s) => s,
+            Err(e) => return Err(error::throw(env.raw(), Failure::Core(e))),
+        };
         let config = AsyncBatchConfig {
+            spool,
             flush_max_time: Duration::try_from_secs_f64(flush_max_time_secs)
                 .unwrap_or(Duration::from_secs(3)),
             flush_size: flush_size as usize,
@@ -146,7 +177,7 @@ impl NativeConsumer {
             Ok(c) => {
                 let c = Arc::new(c);
                 let counters = c.clone();
-                Ok(NativeConsumer { inner: c, stats: Some(Arc::new(move || counters.stats())) })
+                Ok(NativeConsumer { inner: c, stats: Some(Arc::new(move || counters.stats().unwrap_or_default())) })
             }
             Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
         }
@@ -163,6 +194,10 @@ impl NativeConsumer {
             retried: s.retried as f64,
             queue_depth: s.queue_depth as f64,
             last_error: s.last_error,
+            spooled: s.spooled as f64,
+            replayed: s.replayed as f64,
+            spool_bytes: s.spool_bytes as f64,
+            corrupt: s.corrupt as f64,
         })
     }
 
@@ -248,4 +283,23 @@ impl Consumer for LineCatcher {
         CAUGHT.with(|c| *c.borrow_mut() = Some(record.to_owned()));
         Ok(())
     }
+}
+
+/// The spool options of BatchConsumer and AsyncBatchConsumer (`spoolDir`, ...), as given;
+/// core applies its defaults and rules.
+#[napi(object)]
+pub struct SpoolArgs {
+    pub spool_dir: Option<String>,
+    pub spool_max_bytes: Option<f64>,
+    pub spool_fsync: Option<bool>,
+}
+
+fn spool_config(args: Option<SpoolArgs>) -> sensorsanalytics::Result<Option<sensorsanalytics::SpoolConfig>> {
+    let Some(a) = args else { return Ok(None) };
+    sensorsanalytics::consumer::options::SpoolOptions {
+        spool_dir: a.spool_dir.map(Into::into),
+        spool_max_bytes: a.spool_max_bytes,
+        spool_fsync: a.spool_fsync,
+    }
+    .build()
 }

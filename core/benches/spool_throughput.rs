@@ -1,0 +1,155 @@
+//! The spool's costs (issue 12):
+//! - the caller's `track()` into AsyncBatchConsumer with a spool against without one, in the
+//!   same run, alternating, medians of 3 rounds (target: within 10%);
+//! - the replay rate: 1 000 000 records left in a spool by a process that could not reach the
+//!   receiver, sent by the next one, to a sink that answers 200 at once (our own bound: read,
+//!   check, gzip, Base64) and to the loopback receiver (which decodes every record on the same
+//!   cores). Target: the gzip bound of one core, ~0.35 M records/s.
+//!
+//! Run: cargo bench -p sensorsanalytics-core --bench spool_throughput [-- N]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sa_receiver::{Config as ReceiverConfig, Receiver};
+use sensorsanalytics::{
+    call_site, AsyncBatchConfig, AsyncBatchConsumer, Client, Config, Consumer, HttpResponse,
+    Properties, SpoolConfig, Transport, TransportError, Value, WireForm,
+};
+
+/// Answers 200 at once: what our side costs without a server's.
+struct Sink;
+
+impl Transport for Sink {
+    fn post(
+        &self,
+        _: &str,
+        _: &WireForm,
+        _: &[(&str, &str)],
+        _: Option<Duration>,
+    ) -> Result<HttpResponse, TransportError> {
+        Ok(HttpResponse::new(200))
+    }
+}
+
+fn six_properties(i: i64) -> Properties<'static> {
+    let mut p = Properties::with_capacity(6);
+    p.push_unique("product_id", Value::str("SKU-12345"));
+    p.push_unique("product_name", Value::str("Wireless Mouse"));
+    p.push_unique("price", Value::Float(12.5));
+    p.push_unique("quantity", Value::Int(i % 7));
+    p.push_unique("is_member", Value::Bool(true));
+    p.push_unique("tags", Value::List(vec!["sale".into(), "electronics".into()]));
+    p
+}
+
+fn config(spool: Option<&std::path::Path>) -> AsyncBatchConfig {
+    AsyncBatchConfig {
+        max_size: 100_000,
+        close_timeout: Duration::from_secs(300),
+        spool: spool.map(|d| SpoolConfig {
+            dir: d.to_owned(),
+            max_bytes: 8 << 30,
+            fsync: false,
+        }),
+        ..AsyncBatchConfig::default()
+    }
+}
+
+/// ns per `track()` call into a consumer sending to the sink.
+fn caller_ns(n: i64, spool: Option<&std::path::Path>) -> f64 {
+    let consumer = Arc::new(
+        AsyncBatchConsumer::with_transport("http://127.0.0.1:9/sa", config(spool), Arc::new(Sink))
+            .unwrap(),
+    );
+    let sa = Client::new(consumer.clone(), Config::default());
+    let site = call_site!();
+    let t = Instant::now();
+    let mut refused = 0;
+    for i in 0..n {
+        if sa
+            .track(Some(&site), "user-42", "ViewProduct", Some(&six_properties(i)), true)
+            .is_err()
+        {
+            refused += 1;
+        }
+    }
+    let ns = t.elapsed().as_nanos() as f64 / n as f64;
+    consumer.close().unwrap();
+    assert_eq!(refused, 0, "records refused: the queue should hold the burst");
+    ns
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn replay(n: i64, to_receiver: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    // A process that cannot reach the receiver leaves everything in the spool.
+    {
+        let c = AsyncBatchConsumer::new(
+            "http://127.0.0.1:9/sa",
+            AsyncBatchConfig {
+                close_timeout: Duration::from_millis(500),
+                ..config(Some(dir.path()))
+            },
+        )
+        .unwrap();
+        let sa = Client::new(Arc::new(c), Config::default());
+        let site = call_site!();
+        for i in 0..n {
+            sa.track(Some(&site), "user-42", "ViewProduct", Some(&six_properties(i)), true)
+                .unwrap();
+        }
+        sa.close().unwrap();
+    }
+    let receiver = to_receiver.then(|| Receiver::start(ReceiverConfig::default()).unwrap());
+    let t = Instant::now();
+    let c = match &receiver {
+        Some(r) => AsyncBatchConsumer::new(&r.url(), config(Some(dir.path()))).unwrap(),
+        None => AsyncBatchConsumer::with_transport(
+            "http://127.0.0.1:9/sa",
+            config(Some(dir.path())),
+            Arc::new(Sink),
+        )
+        .unwrap(),
+    };
+    c.close().unwrap();
+    let took = t.elapsed().as_secs_f64();
+    let s = c.stats();
+    assert_eq!(s.replayed, n as u64, "{s:?}");
+    if let Some(r) = &receiver {
+        assert_eq!(r.records().len() as u64, n as u64);
+    }
+    println!(
+        "replay {n} spooled records to {}: {:.2} s = {:.3} M records/s",
+        if to_receiver { "the loopback receiver (decodes each)" } else { "a sink answering 200" },
+        took,
+        n as f64 / took / 1e6
+    );
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a smoke test.
+    let benchmarking = std::env::args().any(|a| a == "--bench");
+    let n: i64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(if benchmarking { 1_000_000 } else { 4_000 });
+    let dir = tempfile::tempdir().unwrap();
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        without.push(caller_ns(n / 4, None));
+        with.push(caller_ns(n / 4, Some(dir.path())));
+    }
+    let (w, wo) = (median(with), median(without));
+    println!(
+        "track() into AsyncBatchConsumer, {} calls x 3 rounds: {wo:.0} ns without a spool, {w:.0} ns with one ({:+.1}%)",
+        n / 4,
+        (w / wo - 1.0) * 100.0
+    );
+    replay(n, false);
+    replay(n, true);
+}
