@@ -247,6 +247,29 @@ typedef struct sa_consumer_callbacks {
 } sa_consumer_callbacks;
 
 /**
+ * The parameters of sa_consumer_batch_new_with(). Fill it with sa_batch_options_init(),
+ * then change what you need.
+ */
+typedef struct sa_batch_options {
+    /**
+     * Records per request (50, also the cap; 0 counts as 1).
+     */
+    size_t max_size;
+    /**
+     * Per request; 0 is the transport's default (30 s).
+     */
+    uint64_t request_timeout_ms;
+    /**
+     * As in sa_async_batch_options: NULL for no spool. With a spool, a call waits for one
+     * attempt at most, never for a receiver known to be down, and a spooled batch is not
+     * an error.
+     */
+    const char *spool_dir;
+    uint64_t spool_max_bytes;
+    bool spool_fsync;
+} sa_batch_options;
+
+/**
  * Told of every batch the asynchronous consumer gives up on, on one of its sender threads:
  * the `count` records (JSON texts, valid only during the call), and the error's code and
  * message. It must not throw; it must not call sa_close()/sa_free() of a client using this
@@ -303,6 +326,21 @@ typedef struct sa_async_batch_options {
      * Passed to on_give_up; must stay valid as long as the consumer lives.
      */
     void *user_data;
+    /**
+     * Optional (NULL: no spool): a directory where every record is written first and sent
+     * from, so that none is lost to an outage, a close bound, an exit or a crash; what an
+     * earlier process left there is sent too. Copied at construction.
+     */
+    const char *spool_dir;
+    /**
+     * When the spool holds this many bytes, tracking is SA_ERR_NETWORK; 0: core's default
+     * (1 GiB).
+     */
+    uint64_t spool_max_bytes;
+    /**
+     * fdatasync() the spool after every write (power-loss safety, at a disk flush's cost).
+     */
+    bool spool_fsync;
 } sa_async_batch_options;
 
 /**
@@ -333,6 +371,22 @@ typedef struct sa_consumer_stats {
      * In requests under way.
      */
     size_t in_flight;
+    /**
+     * Records written to the spool (spool_dir).
+     */
+    uint64_t spooled;
+    /**
+     * Records delivered from spool files an earlier process left.
+     */
+    uint64_t replayed;
+    /**
+     * Bytes the spool holds now.
+     */
+    uint64_t spool_bytes;
+    /**
+     * Corrupt spool records skipped (a torn tail, damage).
+     */
+    uint64_t corrupt;
 } sa_consumer_stats;
 
 #ifdef __cplusplus
@@ -535,6 +589,19 @@ int sa_consumer_batch_new(const char *url_prefix,
                           size_t max_size,
                           uint64_t request_timeout_ms,
                           struct sa_consumer **out);
+
+/**
+ * Fills `options` with the defaults.
+ */
+int sa_batch_options_init(struct sa_batch_options *options);
+
+/**
+ * BatchConsumer with every parameter of `options` (NULL: the defaults), the spool among
+ * them.
+ */
+int sa_consumer_batch_new_with(const char *url_prefix,
+                               const struct sa_batch_options *options,
+                               struct sa_consumer **out);
 
 /**
  * Fills `options` with the defaults.
