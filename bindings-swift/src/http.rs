@@ -4,8 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sensorsanalytics::consumer::options::SpoolOptions;
 use sensorsanalytics::{
-    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, Consumer, DebugConsumer, DefaultConsumer, Stats,
+    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, Consumer, DebugConsumer, DefaultConsumer, ReqwestTransport,
+    SpoolConfig, Stats,
 };
 
 use crate::consumer::{count, NativeConsumer};
@@ -27,6 +29,14 @@ pub struct HttpStats {
     /// In requests under way.
     pub in_flight: u64,
     pub last_error: Option<String>,
+    /// Records written to the spool (`spoolDir`).
+    pub spooled: u64,
+    /// Records delivered from spool files an earlier process left.
+    pub replayed: u64,
+    /// Bytes the spool holds now.
+    pub spool_bytes: u64,
+    /// Corrupt spool records skipped.
+    pub corrupt: u64,
 }
 
 impl From<Stats> for HttpStats {
@@ -39,6 +49,10 @@ impl From<Stats> for HttpStats {
             queue_depth: s.queue_depth as u64,
             in_flight: s.in_flight as u64,
             last_error: s.last_error,
+            spooled: s.spooled,
+            replayed: s.replayed,
+            spool_bytes: s.spool_bytes,
+            corrupt: s.corrupt,
         }
     }
 }
@@ -67,6 +81,12 @@ fn millis(ms: Option<i64>) -> Option<u64> {
     ms.map(|m| u64::try_from(m).unwrap_or(0))
 }
 
+/// The spool options, as given: core applies their defaults and rules.
+fn spool(dir: Option<String>, max_bytes: Option<i64>, fsync: Option<bool>) -> Result<Option<SpoolConfig>> {
+    Ok(SpoolOptions { spool_dir: dir.map(Into::into), spool_max_bytes: max_bytes.map(|b| b as f64), spool_fsync: fsync }
+        .build()?)
+}
+
 #[uniffi::export]
 impl NativeConsumer {
     /// `DefaultConsumer(url_prefix, request_timeout=None)`: one record per request, synchronous.
@@ -77,8 +97,20 @@ impl NativeConsumer {
 
     /// `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: `max_size` capped at 50.
     #[uniffi::constructor]
-    pub fn batch(url_prefix: String, max_size: i64, request_timeout_ms: Option<i64>) -> Result<Arc<Self>> {
-        Ok(with_stats(BatchConsumer::new(&url_prefix, count(max_size), millis(request_timeout_ms))?, BatchConsumer::stats))
+    pub fn batch(
+        url_prefix: String,
+        max_size: i64,
+        request_timeout_ms: Option<i64>,
+        spool_dir: Option<String>,
+        spool_max_bytes: Option<i64>,
+        spool_fsync: Option<bool>,
+    ) -> Result<Arc<Self>> {
+        let (size, timeout) = (count(max_size), millis(request_timeout_ms));
+        let consumer = match spool(spool_dir, spool_max_bytes, spool_fsync)? {
+            None => BatchConsumer::new(&url_prefix, size, timeout)?,
+            Some(s) => BatchConsumer::with_spool(&url_prefix, size, timeout, s, Arc::new(ReqwestTransport::new()))?,
+        };
+        Ok(with_stats(consumer, BatchConsumer::stats))
     }
 
     /// `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
@@ -91,14 +123,19 @@ impl NativeConsumer {
         max_batch_size: Option<i64>,
         max_size: Option<i64>,
         request_timeout_ms: Option<i64>,
+        spool_dir: Option<String>,
+        spool_max_bytes: Option<i64>,
+        spool_fsync: Option<bool>,
     ) -> Result<Arc<Self>> {
         let defaults = AsyncBatchConfig::default();
+        let spool = spool(spool_dir, spool_max_bytes, spool_fsync)?;
         let config = AsyncBatchConfig {
             flush_max_time: flush_max_time_secs.map(seconds).transpose()?.unwrap_or(defaults.flush_max_time),
             flush_size: flush_size.map_or(defaults.flush_size, count),
             max_batch_size: max_batch_size.map_or(defaults.max_batch_size, count),
             max_size: max_size.map_or(defaults.max_size, count),
             request_timeout_ms: millis(request_timeout_ms),
+            spool,
             ..defaults
         };
         Ok(with_stats(AsyncBatchConsumer::new(&url_prefix, config)?, AsyncBatchConsumer::stats))

@@ -14,9 +14,15 @@ public final class DefaultConsumer: NativeBackedConsumer {
 /// `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends `maxSize` records per
 /// request (at most 50) once that many wait, and on flush/close; the caller waits.
 public final class BatchConsumer: NativeBackedConsumer {
-    public init(urlPrefix: String, maxSize: Int = 50, requestTimeout: Int64? = nil) throws {
+    public init(
+        urlPrefix: String, maxSize: Int = 50, requestTimeout: Int64? = nil,
+        spoolDir: String? = nil, spoolMaxBytes: Int64? = nil, spoolFsync: Bool? = nil
+    ) throws {
         let native = try translated {
-            try NativeConsumer.batch(urlPrefix: urlPrefix, maxSize: Int64(maxSize), requestTimeoutMs: requestTimeout)
+            try NativeConsumer.batch(
+                urlPrefix: urlPrefix, maxSize: Int64(maxSize), requestTimeoutMs: requestTimeout,
+                spoolDir: spoolDir, spoolMaxBytes: spoolMaxBytes, spoolFsync: spoolFsync
+            )
         }
         super.init(native: native)
     }
@@ -32,7 +38,10 @@ public final class AsyncBatchConsumer: NativeBackedConsumer {
         flushSize: Int? = nil,
         maxBatchSize: Int? = nil,
         maxSize: Int? = nil,
-        requestTimeout: Int64? = nil
+        requestTimeout: Int64? = nil,
+        spoolDir: String? = nil,
+        spoolMaxBytes: Int64? = nil,
+        spoolFsync: Bool? = nil
     ) throws {
         let native = try translated {
             try NativeConsumer.asyncBatch(
@@ -41,7 +50,10 @@ public final class AsyncBatchConsumer: NativeBackedConsumer {
                 flushSize: flushSize.map(Int64.init),
                 maxBatchSize: maxBatchSize.map(Int64.init),
                 maxSize: maxSize.map(Int64.init),
-                requestTimeoutMs: requestTimeout
+                requestTimeoutMs: requestTimeout,
+                spoolDir: spoolDir,
+                spoolMaxBytes: spoolMaxBytes,
+                spoolFsync: spoolFsync
             )
         }
         super.init(native: native)

@@ -1588,7 +1588,7 @@ public static func logging(prefix: String, backupCount: Int64, when: String)thro
      * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
      * max_size=1000, request_timeout=None)`. A `None` takes the core's default.
      */
-public static func asyncBatch(urlPrefix: String, flushMaxTimeSecs: Double?, flushSize: Int64?, maxBatchSize: Int64?, maxSize: Int64?, requestTimeoutMs: Int64?)throws  -> NativeConsumer  {
+public static func asyncBatch(urlPrefix: String, flushMaxTimeSecs: Double?, flushSize: Int64?, maxBatchSize: Int64?, maxSize: Int64?, requestTimeoutMs: Int64?, spoolDir: String?, spoolMaxBytes: Int64?, spoolFsync: Bool?)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_async_batch(
@@ -1597,7 +1597,10 @@ public static func asyncBatch(urlPrefix: String, flushMaxTimeSecs: Double?, flus
         FfiConverterOptionInt64.lower(flushSize),
         FfiConverterOptionInt64.lower(maxBatchSize),
         FfiConverterOptionInt64.lower(maxSize),
-        FfiConverterOptionInt64.lower(requestTimeoutMs),uniffiCallStatus
+        FfiConverterOptionInt64.lower(requestTimeoutMs),
+        FfiConverterOptionString.lower(spoolDir),
+        FfiConverterOptionInt64.lower(spoolMaxBytes),
+        FfiConverterOptionBool.lower(spoolFsync),uniffiCallStatus
     )
 })
 }
@@ -1605,13 +1608,16 @@ public static func asyncBatch(urlPrefix: String, flushMaxTimeSecs: Double?, flus
     /**
      * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: `max_size` capped at 50.
      */
-public static func batch(urlPrefix: String, maxSize: Int64, requestTimeoutMs: Int64?)throws  -> NativeConsumer  {
+public static func batch(urlPrefix: String, maxSize: Int64, requestTimeoutMs: Int64?, spoolDir: String?, spoolMaxBytes: Int64?, spoolFsync: Bool?)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_batch(
         FfiConverterString.lower(urlPrefix),
         FfiConverterInt64.lower(maxSize),
-        FfiConverterOptionInt64.lower(requestTimeoutMs),uniffiCallStatus
+        FfiConverterOptionInt64.lower(requestTimeoutMs),
+        FfiConverterOptionString.lower(spoolDir),
+        FfiConverterOptionInt64.lower(spoolMaxBytes),
+        FfiConverterOptionBool.lower(spoolFsync),uniffiCallStatus
     )
 })
 }
@@ -1834,6 +1840,22 @@ public struct HttpStats: Equatable, Hashable {
      */
     public var inFlight: UInt64
     public var lastError: String?
+    /**
+     * Records written to the spool (`spoolDir`).
+     */
+    public var spooled: UInt64
+    /**
+     * Records delivered from spool files an earlier process left.
+     */
+    public var replayed: UInt64
+    /**
+     * Bytes the spool holds now.
+     */
+    public var spoolBytes: UInt64
+    /**
+     * Corrupt spool records skipped.
+     */
+    public var corrupt: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1855,7 +1877,19 @@ public struct HttpStats: Equatable, Hashable {
          */queueDepth: UInt64, 
         /**
          * In requests under way.
-         */inFlight: UInt64, lastError: String?) {
+         */inFlight: UInt64, lastError: String?, 
+        /**
+         * Records written to the spool (`spoolDir`).
+         */spooled: UInt64, 
+        /**
+         * Records delivered from spool files an earlier process left.
+         */replayed: UInt64, 
+        /**
+         * Bytes the spool holds now.
+         */spoolBytes: UInt64, 
+        /**
+         * Corrupt spool records skipped.
+         */corrupt: UInt64) {
         self.sent = sent
         self.failed = failed
         self.dropped = dropped
@@ -1863,6 +1897,10 @@ public struct HttpStats: Equatable, Hashable {
         self.queueDepth = queueDepth
         self.inFlight = inFlight
         self.lastError = lastError
+        self.spooled = spooled
+        self.replayed = replayed
+        self.spoolBytes = spoolBytes
+        self.corrupt = corrupt
     }
 
     
@@ -1887,7 +1925,11 @@ public struct FfiConverterTypeHttpStats: FfiConverterRustBuffer {
                 retried: FfiConverterUInt64.read(from: &buf), 
                 queueDepth: FfiConverterUInt64.read(from: &buf), 
                 inFlight: FfiConverterUInt64.read(from: &buf), 
-                lastError: FfiConverterOptionString.read(from: &buf)
+                lastError: FfiConverterOptionString.read(from: &buf), 
+                spooled: FfiConverterUInt64.read(from: &buf), 
+                replayed: FfiConverterUInt64.read(from: &buf), 
+                spoolBytes: FfiConverterUInt64.read(from: &buf), 
+                corrupt: FfiConverterUInt64.read(from: &buf)
         )
     }
 
@@ -1899,6 +1941,10 @@ public struct FfiConverterTypeHttpStats: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.queueDepth, into: &buf)
         FfiConverterUInt64.write(value.inFlight, into: &buf)
         FfiConverterOptionString.write(value.lastError, into: &buf)
+        FfiConverterUInt64.write(value.spooled, into: &buf)
+        FfiConverterUInt64.write(value.replayed, into: &buf)
+        FfiConverterUInt64.write(value.spoolBytes, into: &buf)
+        FfiConverterUInt64.write(value.corrupt, into: &buf)
     }
 }
 
@@ -2562,6 +2608,30 @@ fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
+    typealias SwiftType = Bool?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterBool.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterBool.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -2876,10 +2946,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_logging() != 8425) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_async_batch() != 37979) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_async_batch() != 5089) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_batch() != 60323) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_batch() != 46032) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_debug() != 11571) {

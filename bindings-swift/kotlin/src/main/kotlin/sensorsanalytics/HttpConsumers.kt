@@ -13,15 +13,29 @@ class DefaultConsumer @JvmOverloads constructor(urlPrefix: String, requestTimeou
 /**
  * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends `maxSize` records per
  * request (at most 50) once that many wait, and on flush/close; the caller waits.
+ *
+ * With `spoolDir`, every record is written to that directory first and sent from there, so
+ * that none is lost to an outage, an exit or a crash; a call then waits for one attempt at
+ * most, never for a receiver known to be down (README "Durable delivery"). `spoolMaxBytes`
+ * (null: 1 GiB) bounds it; `spoolFsync` adds an fdatasync per write.
  */
-class BatchConsumer @JvmOverloads constructor(urlPrefix: String, maxSize: Int = 50, requestTimeout: Long? = null) :
-    NativeBackedConsumer(translated { NativeConsumer.batch(urlPrefix, maxSize.toLong(), requestTimeout) })
+class BatchConsumer @JvmOverloads constructor(
+    urlPrefix: String,
+    maxSize: Int = 50,
+    requestTimeout: Long? = null,
+    spoolDir: String? = null,
+    spoolMaxBytes: Long? = null,
+    spoolFsync: Boolean? = null,
+) : NativeBackedConsumer(
+    translated { NativeConsumer.batch(urlPrefix, maxSize.toLong(), requestTimeout, spoolDir, spoolMaxBytes, spoolFsync) },
+)
 
 /**
  * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
  * max_size=1000, request_timeout=None)`: `send` only queues; a background thread sends. A
  * null argument takes the core's default (the values above). A full queue is a
- * [SensorsAnalyticsNetworkException].
+ * [SensorsAnalyticsNetworkException]. `spoolDir`, `spoolMaxBytes`, `spoolFsync`: as for
+ * [BatchConsumer].
  */
 class AsyncBatchConsumer @JvmOverloads constructor(
     urlPrefix: String,
@@ -30,9 +44,15 @@ class AsyncBatchConsumer @JvmOverloads constructor(
     maxBatchSize: Int? = null,
     maxSize: Int? = null,
     requestTimeout: Long? = null,
+    spoolDir: String? = null,
+    spoolMaxBytes: Long? = null,
+    spoolFsync: Boolean? = null,
 ) : NativeBackedConsumer(
     translated {
-        NativeConsumer.asyncBatch(urlPrefix, flushMaxTime, flushSize?.toLong(), maxBatchSize?.toLong(), maxSize?.toLong(), requestTimeout)
+        NativeConsumer.asyncBatch(
+            urlPrefix, flushMaxTime, flushSize?.toLong(), maxBatchSize?.toLong(), maxSize?.toLong(), requestTimeout,
+            spoolDir, spoolMaxBytes, spoolFsync,
+        )
     },
 )
 
