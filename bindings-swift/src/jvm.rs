@@ -121,7 +121,14 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         let len = self.u32()? as usize;
         let end = self.pos.checked_add(len).filter(|&e| e <= self.buf.len()).ok_or(Malformed(at))?;
-        let s = std::str::from_utf8(&self.buf[self.pos..end]).map_err(|_| Malformed(at))?;
+        let bytes = &self.buf[self.pos..end];
+        let s = if bytes.is_ascii() {
+            // SAFETY: ASCII is UTF-8. (`is_ascii` is a word-at-a-time scan: cheaper than
+            // `from_utf8` for the short strings of a call.)
+            unsafe { std::str::from_utf8_unchecked(bytes) }
+        } else {
+            std::str::from_utf8(bytes).map_err(|_| Malformed(at))?
+        };
         self.pos = end;
         Ok(s)
     }
@@ -172,8 +179,9 @@ impl<'a> Reader<'a> {
         let mut props = Properties::with_capacity((n as usize).min(64));
         for _ in 0..n {
             let key = self.str()?;
-            // `insert`, as the uniffi path: a raw map's non-string keys may print alike.
-            props.insert(key, self.value()?);
+            // A JVM map's keys are unique: no lookup. (Only a raw map's non-string keys may
+            // print alike, and those are an error whichever entry the core sees first.)
+            props.push_unique(key, self.value()?);
         }
         Ok(Some(props))
     }

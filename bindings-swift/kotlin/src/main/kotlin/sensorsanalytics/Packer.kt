@@ -100,6 +100,22 @@ internal class Packer private constructor() :
         val start = pos
         var p = start + 4
         var i = 0
+        // ASCII, eight characters a store (the common case: ids, names, keys).
+        while (i + 8 <= n) {
+            val c0 = s[i].code.toLong()
+            val c1 = s[i + 1].code.toLong()
+            val c2 = s[i + 2].code.toLong()
+            val c3 = s[i + 3].code.toLong()
+            val c4 = s[i + 4].code.toLong()
+            val c5 = s[i + 5].code.toLong()
+            val c6 = s[i + 6].code.toLong()
+            val c7 = s[i + 7].code.toLong()
+            if ((c0 or c1 or c2 or c3 or c4 or c5 or c6 or c7) >= 0x80) break
+            val word = c0 or (c1 shl 8) or (c2 shl 16) or (c3 shl 24) or (c4 shl 32) or (c5 shl 40) or (c6 shl 48) or (c7 shl 56)
+            b.putLong(p, if (LITTLE_ENDIAN) word else java.lang.Long.reverseBytes(word))
+            p += 8
+            i += 8
+        }
         while (i < n) {
             val c = s[i].code
             if (c < 0x80) {
@@ -399,6 +415,7 @@ internal class Packer private constructor() :
         private const val V_KEY_NOT_STR = 11
 
         private const val OWN_PACKAGE = "sensorsanalytics"
+        private val LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
 
         private val WALKER: StackWalker = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
         private val NOT_OURS = Predicate<StackWalker.StackFrame> { it.declaringClass.packageName != OWN_PACKAGE }

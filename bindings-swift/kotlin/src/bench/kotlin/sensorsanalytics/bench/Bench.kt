@@ -23,6 +23,7 @@ import com.sensorsdata.analytics.javasdk.consumer.ConcurrentLoggingConsumer as O
  * of the rounds are printed. Then `--threads` threads tracking into one client. Figures:
  * - ns per call: wall time / calls (for threads: wall time / calls made by one thread);
  * - CPU ns per call: the process's CPU time (every thread: writer, GC, JIT) / calls;
+ * - caller CPU: the CPU time of the thread(s) making the calls / calls;
  * - bytes per call: allocated on the calling thread during the calls
  *   (`ThreadMXBean.getCurrentThreadAllocatedBytes`), the clients' construction and close excluded;
  * - lines: records in the files; must equal the calls, else the run fails.
@@ -36,6 +37,7 @@ object Bench {
     )
     private const val DISTINCT_ID = "user-10086"
     private const val EVENT = "ViewProduct"
+    private const val HEADER = "%-28s %11s %12s %11s %11s %10s"
 
     private val threadMx = ManagementFactory.getThreadMXBean() as ThreadMXBean
     private val osMx = ManagementFactory.getOperatingSystemMXBean() as OperatingSystemMXBean
@@ -77,7 +79,14 @@ object Bench {
         }
     }
 
-    private class Result(val nsPerCall: Double, val cpuNsPerCall: Double, val bytesPerCall: Double, val lines: Long, val calls: Long)
+    private class Result(
+        val nsPerCall: Double,
+        val cpuNsPerCall: Double,
+        val threadCpuNsPerCall: Double,
+        val bytesPerCall: Double,
+        val lines: Long,
+        val calls: Long,
+    )
 
     @JvmStatic
     fun main(args: Array<String>) {
@@ -116,7 +125,7 @@ object Bench {
             for (v in variants) single.getValue(v) += run(v, calls)
         }
         println()
-        println("%-28s %10s %12s %11s %10s".format("one thread", "ns/call", "CPU ns/call", "bytes/call", "lines"))
+        println(HEADER.format("one thread", "ns/call", "CPU ns/call", "caller CPU", "bytes/call", "lines"))
         for (v in variants) ok = report(v.name, single.getValue(v)) && ok
 
         if (threads > 1) {
@@ -126,7 +135,7 @@ object Bench {
                 for (v in variants) multi.getValue(v) += runThreads(v, threads, perThread)
             }
             println()
-            println("%-28s %10s %12s %11s %10s".format("$threads threads, one client", "ns/call/thr", "CPU ns/call", "bytes/call", "lines"))
+            println(HEADER.format("$threads threads, one client", "ns/call/thr", "CPU ns/call", "caller CPU", "bytes/call", "lines"))
             for (v in variants) ok = report(v.name, multi.getValue(v)) && ok
         }
 
@@ -150,12 +159,17 @@ object Bench {
             val cpu0 = osMx.processCpuTime
             val t0 = System.nanoTime()
             val a0 = threadMx.currentThreadAllocatedBytes
+            val tc0 = threadMx.currentThreadCpuTime
             for (n in 0 until calls) client.track()
+            val tc1 = threadMx.currentThreadCpuTime
             val a1 = threadMx.currentThreadAllocatedBytes
             client.close()
             val t1 = System.nanoTime()
             val cpu1 = osMx.processCpuTime
-            return Result((t1 - t0).toDouble() / calls, (cpu1 - cpu0).toDouble() / calls, (a1 - a0).toDouble() / calls, lines(dir), calls.toLong())
+            return Result(
+                (t1 - t0).toDouble() / calls, (cpu1 - cpu0).toDouble() / calls, (tc1 - tc0).toDouble() / calls,
+                (a1 - a0).toDouble() / calls, lines(dir), calls.toLong(),
+            )
         } finally {
             dir.deleteRecursively()
         }
@@ -167,11 +181,14 @@ object Bench {
             val client = v.open(dir)
             val start = CyclicBarrier(threads + 1)
             val allocated = LongArray(threads)
+            val cpu = LongArray(threads)
             val workers = (0 until threads).map { t ->
                 Thread {
                     start.await()
                     val a0 = threadMx.currentThreadAllocatedBytes
+                    val c0 = threadMx.currentThreadCpuTime
                     for (n in 0 until perThread) client.track()
+                    cpu[t] = threadMx.currentThreadCpuTime - c0
                     allocated[t] = threadMx.currentThreadAllocatedBytes - a0
                 }.apply { start() }
             }
@@ -183,7 +200,10 @@ object Bench {
             val t1 = System.nanoTime()
             val cpu1 = osMx.processCpuTime
             val total = threads.toLong() * perThread
-            return Result((t1 - t0).toDouble() / perThread, (cpu1 - cpu0).toDouble() / total, allocated.sum().toDouble() / total, lines(dir), total)
+            return Result(
+                (t1 - t0).toDouble() / perThread, (cpu1 - cpu0).toDouble() / total, cpu.sum().toDouble() / total,
+                allocated.sum().toDouble() / total, lines(dir), total,
+            )
         } finally {
             dir.deleteRecursively()
         }
@@ -193,9 +213,9 @@ object Bench {
         val r = results.last()
         val linesOk = results.all { it.lines == it.calls }
         println(
-            "%-28s %10.0f %12.0f %11.1f %10s   rounds: %s".format(
+            "%-28s %11.0f %12.0f %11.0f %11.1f %10s   rounds: %s".format(
                 name, median(results.map { it.nsPerCall }), median(results.map { it.cpuNsPerCall }),
-                median(results.map { it.bytesPerCall }), if (linesOk) "${r.lines}" else "MISMATCH",
+                median(results.map { it.threadCpuNsPerCall }), median(results.map { it.bytesPerCall }), if (linesOk) "${r.lines}" else "MISMATCH",
                 results.joinToString(" ") { "%.0f".format(it.nsPerCall) },
             ),
         )
