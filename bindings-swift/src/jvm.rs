@@ -544,7 +544,8 @@ mod tests {
         let (capture, client) = client();
         let buf = Pack::default().u8(OP_PROFILE_UNSET_KEYS_BY_ID).u8(0).u32(2).str("a").str("b").u32(1).str("$identity_login_id").str("L");
         assert_eq!(run(&client, &buf.0).0, 0);
-        assert!(capture.0.lock().unwrap()[0].contains(r#""properties":{"a":true,"b":true}"#));
+        let line = capture.0.lock().unwrap()[0].clone();
+        assert!(line.contains(r#""properties":{"a":true,"b":true,"$is_login_id":true}"#), "{line}");
         let buf = Pack::default().u8(OP_REGISTER_SUPER_PROPERTIES).u8(0).u32(1).str("app").u8(V_STR).str("demo");
         assert_eq!(run(&client, &buf.0).0, 0);
         let buf = Pack::default().u8(OP_TRACK).u8(0).str("u1").str("E").u32(NO_MAP);
