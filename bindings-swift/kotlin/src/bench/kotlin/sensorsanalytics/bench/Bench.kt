@@ -143,8 +143,11 @@ object Bench {
         val off = median(single.getValue(variants[1]).map { it.nsPerCall })
         val official = median(single.getValue(variants[2]).map { it.nsPerCall })
         println()
-        println("ours with \$lib_detail: %.1fx the official SDK's speed (target >= 2x: %s)".format(official / on, if (official / on >= 2) "met" else "NOT met"))
-        println("ours with libDetail = false: %.2f us per call (target <= 2 us: %s)".format(off / 1000, if (off <= 2000) "met" else "NOT met"))
+        // A short run (CI's smoke run, an unoptimised build) says nothing about the targets.
+        val judged = calls >= 100_000 && warmup >= 100_000
+        fun verdict(met: Boolean) = if (!judged) "not judged on a short run" else if (met) "met" else "NOT met"
+        println("ours with \$lib_detail: %.1fx the official SDK's speed (target >= 2x: %s)".format(official / on, verdict(official / on >= 2)))
+        println("ours with libDetail = false: %.2f us per call (target <= 2 us: %s)".format(off / 1000, verdict(off <= 2000)))
         println("load at the end: ${load()}")
         if (!ok) {
             println("FAILED: lines written differ from calls")
