@@ -3,8 +3,11 @@
 #   1. the Rust unit tests of the uniffi crate;
 #   2. the Swift package's generated sources are what uniffi-bindgen writes today (no Swift
 #      toolchain here: Swift is generated and checked, not compiled);
-#   3. the Kotlin/JVM library: `mvn -q -B test` builds the cdylib, generates the Kotlin layer,
-#      and runs the JUnit tests (shared vectors, every method, consumer and error).
+#   3. the Kotlin/JVM library: `mvn -q -B -Pbench test` builds the cdylib, generates the Kotlin
+#      layer, and runs the JUnit tests (shared vectors, every method, consumer and error);
+#      `-Pbench` also compiles the benchmark against the official Java SDK (Maven Central);
+#   4. the benchmark once, briefly (kotlin/bench.sh --quick: 2 000 calls a variant), so that
+#      it does not rot; it fails only if lines written differ from calls.
 # Ends with `swift-kotlin: N passed, N failed, N skipped`; exits non-zero on any failure.
 #
 # Honours an exported CARGO_TARGET_DIR (default: the workspace's target/). Maven artifacts
@@ -60,7 +63,7 @@ mvn_args=(-q -B -Dstyle.color=never -Dcargo.profile="$SA_CARGO_PROFILE")
 reports="$HERE/kotlin/target/surefire-reports"
 rm -rf "$reports"
 mvn_ok=true
-(cd "$HERE/kotlin" && mvn "${mvn_args[@]}" test) || mvn_ok=false
+(cd "$HERE/kotlin" && mvn "${mvn_args[@]}" -Pbench test) || mvn_ok=false
 # -q silences Surefire's summary: add up its XML reports instead.
 read -r tests failures errors skips < <(
     cat "$reports"/TEST-*.xml 2>/dev/null | grep -o '<testsuite [^>]*>' | awk '
@@ -78,6 +81,15 @@ elif ((tests == 0)); then
     fail 1 "mvn test ran no test"
 fi
 echo "kotlin: $tests tests, $skips skipped (vector cases Kotlin's types cannot express are listed as SKIPPED above)"
+
+# --- 4. the benchmark, smoke run ---------------------------------------------------------------
+if ! $mvn_ok; then
+    fail 1 "kotlin bench: not run (the build failed)"
+elif SA_BENCH_BUILD=0 bash "$HERE/kotlin/bench.sh" --quick; then
+    passed=$((passed + 1))
+else
+    fail 1 "kotlin/bench.sh --quick"
+fi
 
 echo "swift-kotlin: $passed passed, $failed failed, $skipped skipped"
 ((failed == 0))

@@ -56,7 +56,7 @@ impl From<ProfileOp> for sensorsanalytics::ProfileOp {
 
 #[derive(uniffi::Object)]
 pub struct CoreClient {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 fn config(project_name: Option<String>, enable_time_free: bool, lib_name: String) -> Config {

@@ -14,6 +14,7 @@ mod client;
 mod consumer;
 mod error;
 mod http;
+mod jvm;
 mod value;
 
 pub use client::{CallSite, CoreClient, ProfileOp};

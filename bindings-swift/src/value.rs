@@ -73,10 +73,8 @@ impl PropertyValue {
             PropertyValue::Int { value } => Value::Int(*value),
             PropertyValue::Float { value } => Value::Float(*value),
             PropertyValue::Str { value } => Value::Str(Cow::Borrowed(value)),
-            PropertyValue::DateTime { wall_millis, offset_seconds } => datetime(*wall_millis, *offset_seconds)
-                .map_or_else(|| unsupported("datetime"), Value::DateTime),
-            PropertyValue::Date { year, month, day } => NaiveDate::from_ymd_opt(*year, *month, *day)
-                .map_or_else(|| unsupported("date"), Value::Date),
+            PropertyValue::DateTime { wall_millis, offset_seconds } => datetime_value(*wall_millis, *offset_seconds),
+            PropertyValue::Date { year, month, day } => date_value(*year, *month, *day),
             PropertyValue::StrList { items } => Value::List(items.iter().map(|s| Cow::Borrowed(s.as_str())).collect()),
             PropertyValue::Unsupported { type_name } => Value::Invalid(Invalid::Type(Cow::Borrowed(type_name))),
             PropertyValue::UnsupportedListElement { type_name } => {
@@ -85,6 +83,16 @@ impl PropertyValue {
             PropertyValue::KeyNotStr => Value::Invalid(Invalid::KeyNotStr),
         }
     }
+}
+
+/// A datetime by its wall clock (see [`PropertyValue::DateTime`]); out of range: unsupported.
+pub(crate) fn datetime_value(wall_millis: i64, offset_seconds: Option<i32>) -> Value<'static> {
+    datetime(wall_millis, offset_seconds).map_or_else(|| unsupported("datetime"), Value::DateTime)
+}
+
+/// A calendar date; an impossible one (2023-02-30) is unsupported.
+pub(crate) fn date_value(year: i32, month: u32, day: u32) -> Value<'static> {
+    NaiveDate::from_ymd_opt(year, month, day).map_or_else(|| unsupported("date"), Value::Date)
 }
 
 fn unsupported(what: &'static str) -> Value<'static> {

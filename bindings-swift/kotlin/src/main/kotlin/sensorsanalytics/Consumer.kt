@@ -33,7 +33,7 @@ abstract class NativeBackedConsumer internal constructor(internal val native: Na
 }
 
 /** `ConsoleConsumer()`: one JSON line per record on stdout. */
-class ConsoleConsumer : NativeBackedConsumer(NativeConsumer.console())
+class ConsoleConsumer : NativeBackedConsumer(translated { NativeConsumer.console() })
 
 /**
  * `LoggingConsumer(prefix, backupCount=0, when='midnight')`: appends to the file [prefix],

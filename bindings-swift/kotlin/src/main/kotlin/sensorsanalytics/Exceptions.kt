@@ -21,27 +21,45 @@ class SensorsAnalyticsFileLockException(message: String) : SensorsAnalyticsExcep
 class SensorsAnalyticsDebugException(message: String) : Exception(message)
 
 /**
- * Runs a call into the native library and turns its error into the public exception. A user
- * consumer's own exception that travelled through the core comes back out as itself.
+ * Runs a uniffi call into the native library (the calls that are not hot: constructors,
+ * flush, close, ...) and turns its error into the public exception. A user consumer's own
+ * exception that travelled through the core comes back out as itself.
  */
-internal inline fun <T> translated(block: () -> T): T =
-    try {
+internal inline fun <T> translated(block: () -> T): T {
+    NativeLib.ensure()
+    return try {
         block()
     } catch (e: SaException) {
-        throw UserConsumerFailure.takeFor(e) ?: e.toPublic()
+        throw when (e) {
+            is SaException.IllegalData -> Failures.of(Failures.ILLEGAL_DATA, e.reason)
+            is SaException.Network -> Failures.of(Failures.NETWORK, e.reason)
+            is SaException.FileLock -> Failures.of(Failures.FILE_LOCK, e.reason)
+            is SaException.Debug -> Failures.of(Failures.DEBUG, e.reason)
+        }
     }
+}
 
-internal fun SaException.toPublic(): Exception = when (this) {
-    is SaException.IllegalData -> SensorsAnalyticsIllegalDataException(reason)
-    is SaException.Network -> SensorsAnalyticsNetworkException(reason)
-    is SaException.FileLock -> SensorsAnalyticsFileLockException(reason)
-    is SaException.Debug -> SensorsAnalyticsDebugException(reason)
+/** The public exception of a core error, by the kind codes of PACKING.md. */
+internal object Failures {
+    const val ILLEGAL_DATA = 1
+    const val NETWORK = 2
+    const val FILE_LOCK = 3
+    const val DEBUG = 4
+
+    fun of(code: Int, message: String): Throwable = when (code) {
+        ILLEGAL_DATA -> SensorsAnalyticsIllegalDataException(message)
+        NETWORK -> UserConsumerFailure.takeFor(message) ?: SensorsAnalyticsNetworkException(message)
+        FILE_LOCK -> SensorsAnalyticsFileLockException(message)
+        DEBUG -> SensorsAnalyticsDebugException(message)
+        // A malformed packed call or a panic: a bug of this library, not of the caller's data.
+        else -> IllegalStateException(message)
+    }
 }
 
 /**
  * A user consumer runs on the calling thread, inside a native call. What it throws is parked
  * here while the core unwinds with a Network error carrying a unique reason, then rethrown
- * by [translated] so the caller sees the consumer's exception object unchanged.
+ * by [Failures.of] so the caller sees the consumer's exception object unchanged.
  */
 internal object UserConsumerFailure {
     private class Parked(val reason: String, val error: Throwable)
@@ -54,9 +72,10 @@ internal object UserConsumerFailure {
         return SaException.Network(reason)
     }
 
-    fun takeFor(e: SaException): Throwable? {
+    /** The parked exception if [reason] (of a Network error) is the one it was parked with. */
+    fun takeFor(reason: String): Throwable? {
         val p = parked.get() ?: return null
         parked.remove()
-        return if (e is SaException.Network && e.reason == p.reason) p.error else null
+        return if (reason == p.reason) p.error else null
     }
 }
