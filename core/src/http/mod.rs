@@ -9,12 +9,17 @@ mod stats;
 pub(crate) mod sync_post;
 mod transport;
 
-pub use encode::{encode_data, encode_data_list, FormField, WireForm};
+pub use encode::{
+    encode_data, encode_data_list, encode_data_list_plain, encode_data_list_with, encode_data_plain,
+    encode_data_with, FormField, WireForm,
+};
 pub use retry::RetryPolicy;
 pub use stats::Stats;
 pub use transport::{
     HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind,
 };
+#[doc(hidden)]
+pub use transport::{answer_from_parts, parse_retry_after};
 
 pub(crate) use retry::{post_with_retry, status_error, Request};
 pub(crate) use stats::Counters;

@@ -235,25 +235,43 @@ impl Transport for ReqwestTransport {
         }
         let resp = req.send().map_err(classify)?;
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let headers = resp.headers().clone();
         // Reading the body to its end lets the connection be reused.
-        let body = resp.text().unwrap_or_default();
-        Ok(HttpResponse {
+        let body = resp.bytes().unwrap_or_default();
+        Ok(answer_from_parts(
             status,
-            body,
-            retry_after,
-        })
+            headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+            &body,
+        ))
+    }
+}
+
+/// What the SDK keeps of a server's answer: the status, the body as text (lossy UTF-8) and
+/// the first `Retry-After` header (name in any case) that reads as seconds or an HTTP-date.
+/// A pure function so that it can be fuzzed (`fuzz/`, target `http_answer`) without a socket.
+#[doc(hidden)]
+pub fn answer_from_parts<'h>(
+    status: u16,
+    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+    body: &[u8],
+) -> HttpResponse {
+    let retry_after = headers
+        .into_iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
+        .and_then(|(_, value)| std::str::from_utf8(value).ok())
+        .and_then(parse_retry_after);
+    HttpResponse {
+        status,
+        body: String::from_utf8_lossy(body).into_owned(),
+        retry_after,
     }
 }
 
 /// `Retry-After: <seconds>` or `Retry-After: <HTTP-date>` (the IMF-fixdate form,
 /// `Wed, 21 Oct 2015 07:28:00 GMT`, which proxies and load balancers send). A date already
 /// past asks for no wait (the backoff applies); anything else unreadable is ignored.
-pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
+#[doc(hidden)]
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
     retry_after_at(v, chrono::Utc::now())
 }
 
