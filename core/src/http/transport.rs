@@ -275,13 +275,20 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
     retry_after_at(v, chrono::Utc::now())
 }
 
+/// The longest wait a `Retry-After` is read as. Longer asks (found by fuzzing: `Retry-After:
+/// 18446744073709551615` made the retry loop's `elapsed + wait` overflow and panic) are read
+/// as this, which is past every retry budget, so the policy gives up at once.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
 fn retry_after_at(v: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
     let v = v.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    Some((at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or(Duration::ZERO))
+    let wait = if let Ok(secs) = v.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+        (at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 fn classify(e: reqwest::Error) -> TransportError {
@@ -324,5 +331,30 @@ mod tests {
         assert_eq!(retry_after_at("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
         assert_eq!(retry_after_at("soon", now), None);
         assert_eq!(retry_after_at("-3", now), None);
+    }
+
+    #[test]
+    fn retry_after_is_bounded() {
+        // Fuzzing found both (fuzz/ target http_answer): the number overflowed the retry
+        // loop's `elapsed + wait`; the date asked for a wait of centuries.
+        assert_eq!(parse_retry_after("18446744073709551615"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("888888886"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("86400"), Some(Duration::from_secs(86400)));
+    }
+
+    #[test]
+    fn answer_from_parts_reads_status_body_and_the_first_retry_after() {
+        let r = answer_from_parts(
+            503,
+            [("x-other", &b"1"[..]), ("RETRY-AFTER", b"7"), ("retry-after", b"9")],
+            b"busy \xff",
+        );
+        assert_eq!((r.status, r.retry_after), (503, Some(Duration::from_secs(7))));
+        assert!(r.body.starts_with("busy "));
+        assert!(!r.is_success());
+        let r = answer_from_parts(200, [("retry-after", &[0xff_u8][..])], b"");
+        assert_eq!(r.retry_after, None);
+        assert!(r.is_success());
     }
 }
