@@ -4,9 +4,11 @@
 
 mod encode;
 pub(crate) mod pipeline;
+pub mod proxy;
 mod retry;
 mod stats;
 pub(crate) mod sync_post;
+pub mod tls;
 mod transport;
 
 pub use encode::{
@@ -16,7 +18,8 @@ pub use encode::{
 pub use retry::RetryPolicy;
 pub use stats::Stats;
 pub use transport::{
-    HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind,
+    HttpResponse, ReqwestTransport, Transport, TransportConfig, TransportError, TransportErrorKind,
+    MAX_RETRY_AFTER,
 };
 #[doc(hidden)]
 pub use transport::{answer_from_parts, parse_retry_after};
