@@ -136,6 +136,16 @@ pub(crate) fn root_store(ca_file: &[CertificateDer<'static>]) -> (RootCertStore,
     (store, summary)
 }
 
+/// What a client built now would trust, counted by source (certificates of the platform
+/// store, of SSL_CERT_FILE/SSL_CERT_DIR, of `ca_file`): for diagnostics and tests.
+pub fn trust_summary(ca_file: Option<&Path>) -> Result<TrustSummary, String> {
+    let extra = match ca_file {
+        Some(p) => load_ca_file(p)?,
+        None => Vec::new(),
+    };
+    Ok(root_store(&extra).1)
+}
+
 /// The rustls configuration ReqwestTransport hands to reqwest: ring, TLS 1.2 and 1.3,
 /// webpki verification against [`root_store`].
 pub(crate) fn client_config(
@@ -166,8 +176,35 @@ pub(crate) fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<Strin
         }
         cur = err.source();
     }
-    None
+    // The connector may box the handshake's io::Error in a way that hides its type from
+    // `downcast_ref`; rustls's own text then tells the cause.
+    let text = {
+        let mut t = e.to_string();
+        let mut src = e.source();
+        while let Some(s) = src {
+            t.push_str(": ");
+            t.push_str(&s.to_string());
+            src = s.source();
+        }
+        t
+    };
+    let (_, detail) = text.split_once("invalid peer certificate: ")?;
+    let what = if detail.starts_with("UnknownIssuer") {
+        UNKNOWN_ISSUER.to_owned()
+    } else if detail.contains("expired") {
+        "the server's certificate has expired".to_owned()
+    } else if detail.contains("not valid for name") || detail.starts_with("NotValidForName") {
+        "the server's certificate is not valid for the host name in the URL".to_owned()
+    } else if detail.contains("not valid yet") || detail.starts_with("NotValidYet") {
+        "the server's certificate is not valid yet".to_owned()
+    } else {
+        format!("the server's certificate was refused ({detail})")
+    };
+    Some(format!("TLS certificate verification failed: {what}; not retried"))
 }
+
+const UNKNOWN_ISSUER: &str = "the server's certificate is not signed by a trusted CA (unknown issuer); \
+    trust its CA through the system store, SSL_CERT_FILE/SSL_CERT_DIR, or the consumer's ca_file";
 
 fn explain(e: &rustls::Error) -> String {
     use rustls::CertificateError as C;
@@ -176,9 +213,7 @@ fn explain(e: &rustls::Error) -> String {
     };
     let what = match e {
         rustls::Error::InvalidCertificate(c) => match c {
-            C::UnknownIssuer => "the server's certificate is not signed by a trusted CA (unknown issuer); \
-                trust its CA through the system store, SSL_CERT_FILE/SSL_CERT_DIR, or the consumer's ca_file"
-                .to_owned(),
+            C::UnknownIssuer => UNKNOWN_ISSUER.to_owned(),
             C::Expired | C::ExpiredContext { .. } => "the server's certificate has expired".to_owned(),
             C::NotValidYet | C::NotValidYetContext { .. } => "the server's certificate is not valid yet".to_owned(),
             C::NotValidForName | C::NotValidForNameContext { .. } => {
