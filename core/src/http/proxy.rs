@@ -58,6 +58,10 @@ impl ProxySettings {
     /// reqwest proxies in the order they are tried: the scheme's own, then the catch-all.
     pub fn proxies(&self) -> Result<Vec<Proxy>, String> {
         let mut out = Vec::new();
+        // `*` alone bypasses every proxy (urllib, curl); reqwest's matcher does not read it so.
+        if self.no_proxy.as_deref().is_some_and(|n| n.trim() == "*") {
+            return Ok(out);
+        }
         let no_proxy = || self.no_proxy.as_deref().and_then(NoProxy::from_string);
         let bad = |var: &str, url: &str, e: reqwest::Error| {
             let _ = e; // reqwest's text may repeat the URL, credentials and all
