@@ -120,19 +120,74 @@ pub(crate) fn load_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, 
     Ok(certs)
 }
 
-/// The roots for one client: platform + environment + `ca_file`.
-pub(crate) fn root_store(ca_file: &[CertificateDer<'static>]) -> (RootCertStore, TrustSummary) {
+/// What the platform + environment part of the store was built from: the variables, and the
+/// size and modification time of each file or directory read. The store is rebuilt only when
+/// this changes (`update-ca-certificates` rewrites the bundle; a test sets SSL_CERT_FILE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SourceKey {
+    vars: (Option<std::ffi::OsString>, Option<std::ffi::OsString>),
+    files: Vec<(std::path::PathBuf, Option<(u64, Option<std::time::SystemTime>)>)>,
+}
+
+fn stamp(p: &Path) -> Option<(u64, Option<std::time::SystemTime>)> {
+    std::fs::metadata(p).ok().map(|m| (m.len(), m.modified().ok()))
+}
+
+fn source_key() -> SourceKey {
+    let vars = (std::env::var_os("SSL_CERT_FILE"), std::env::var_os("SSL_CERT_DIR"));
+    let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        paths.extend(SYSTEM_FILES.iter().map(std::path::PathBuf::from));
+        paths.extend(SYSTEM_DIRS.iter().map(std::path::PathBuf::from));
+    }
+    if let Some(f) = &vars.0 {
+        paths.push(f.into());
+    }
+    if let Some(d) = &vars.1 {
+        paths.extend(std::env::split_paths(d));
+    }
+    let files = paths.into_iter().map(|p| {
+        let s = stamp(&p);
+        (p, s)
+    });
+    SourceKey { vars: vars.clone(), files: files.collect() }
+}
+
+/// The platform + environment store, built once per change of its sources: reading and
+/// parsing a system bundle takes milliseconds in release builds and a few hundred in debug
+/// builds, and every consumer's client (each fork child's too) needs it.
+fn base_store() -> (Arc<RootCertStore>, TrustSummary) {
+    type Cached = (SourceKey, Arc<RootCertStore>, TrustSummary);
+    static CACHE: std::sync::Mutex<Option<Cached>> = std::sync::Mutex::new(None);
+    let key = source_key();
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((k, store, summary)) = cache.as_ref() {
+        if *k == key {
+            return (store.clone(), summary.clone());
+        }
+    }
     let mut store = RootCertStore::empty();
     let mut summary = TrustSummary {
         platform: add_all(&mut store, platform_certs()),
         env: add_all(&mut store, env_certs()),
-        ca_file: add_all(&mut store, ca_file.to_vec()),
+        ca_file: 0,
         bundled_fallback: false,
     };
     if summary.platform == 0 {
         store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         summary.bundled_fallback = true;
     }
+    let store = Arc::new(store);
+    *cache = Some((key, store.clone(), summary.clone()));
+    (store, summary)
+}
+
+/// The roots for one client: platform + environment + `ca_file`.
+pub(crate) fn root_store(ca_file: &[CertificateDer<'static>]) -> (RootCertStore, TrustSummary) {
+    let (base, mut summary) = base_store();
+    let mut store = (*base).clone();
+    summary.ca_file = add_all(&mut store, ca_file.to_vec());
     (store, summary)
 }
 
