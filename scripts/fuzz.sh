@@ -60,9 +60,12 @@ if [ ${#rust_targets[@]} -gt 0 ]; then
             flags="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4"
             flags+=" -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table"
             flags+=" -Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks"
+            # Profile fuzz-ci (fuzz/Cargo.toml): opt-level 1, many codegen units, no debug
+            # info, to keep CI's build short; SA_FUZZ_PROFILE=release for speed of execution.
+            profile="${SA_FUZZ_PROFILE:-fuzz-ci}"
             (cd "$fuzz" && CARGO_TARGET_DIR="$fuzz_target_dir" RUSTFLAGS="$flags" \
-                cargo build --release --target "$triple" --bins)
-            bin_dir="$fuzz_target_dir/$triple/release"
+                cargo build --profile "$profile" --target "$triple" --bins)
+            bin_dir="$fuzz_target_dir/$triple/$profile"
             ;;
         *) echo "unknown SA_FUZZ_ENGINE=$engine"; exit 2 ;;
     esac
