@@ -16,6 +16,10 @@ echo "--- loopback receiver for the HTTP tests (tests/receiver)"
 export SA_RECEIVER="$CARGO_TARGET_DIR/debug/sa-receiver"
 export SA_REQUIRE_RECEIVER=1
 
+echo "--- tinyproxy and ca-certificates for the HTTPS/proxy tests (tests/test_network.py)"
+bash "$root/scripts/ensure-apt.sh" tinyproxy update-ca-certificates:ca-certificates
+export SA_REQUIRE_PROXY=1
+
 echo "--- reference SDK 1.11.0 in its own venv"
 export SA_REF_PYTHON="${SA_REF_PYTHON:-$(bash "$root/scripts/ref-venv.sh")}"
 export SA_REQUIRE_REF=1

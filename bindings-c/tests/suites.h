@@ -9,6 +9,8 @@ void run_consumer_tests(const char *work_dir);
 /* http_test.c: the HTTP consumers against the loopback receiver at receiver_path (the
    sa-receiver binary; NULL: those tests are skipped and listed). */
 void run_http_tests(const char *receiver_path, const char *work_dir);
+/* tls_test.c: HTTPS with a test CA (trusted via SSL_CERT_FILE; refused certificates). */
+void run_tls_tests(const char *receiver_path, const char *work_dir);
 /* thread_test.c: one client used by many threads. */
 void run_thread_tests(const char *work_dir);
 

@@ -41,6 +41,7 @@ pub use consumer::{
 #[cfg(feature = "http")]
 pub use http::{
     encode_data, encode_data_list, FormField, HttpResponse, ReqwestTransport, RetryPolicy, Stats, Transport,
+    TransportConfig,
     TransportError, TransportErrorKind, WireForm, USER_AGENT,
 };
 pub use record::{CallSite, RecordType};

@@ -36,7 +36,7 @@ pub struct WireForm {
     pub field: FormField,
     /// Standard Base64 (with `+`, `/` and `=` padding) of the gzipped JSON.
     pub payload_base64: String,
-    /// Whether the payload is gzipped (`gzip=1`); always true for what we build.
+    /// Whether the payload is gzipped (`gzip=1`); false only from the `*_plain` encoders.
     pub gzip: bool,
 }
 
@@ -103,6 +103,53 @@ pub fn encode_data_list<S: AsRef<str>>(records: &[S]) -> WireForm {
         field: FormField::DataList,
         payload_base64: STANDARD.encode(gz),
         gzip: true,
+    }
+}
+
+/// One record as `data=` without compression (`gzip=0`): Base64 of the JSON itself, for
+/// receivers that want it plain. A caller (a consumer's option) chooses this or [`encode_data`].
+pub fn encode_data_plain(record: &str) -> WireForm {
+    WireForm {
+        field: FormField::Data,
+        payload_base64: STANDARD.encode(record.as_bytes()),
+        gzip: false,
+    }
+}
+
+/// A batch as `data_list=` without compression (`gzip=0`): Base64 of `[r1,r2,...]`.
+pub fn encode_data_list_plain<S: AsRef<str>>(records: &[S]) -> WireForm {
+    let raw_len = records.iter().map(|r| r.as_ref().len() + 1).sum::<usize>() + 1;
+    let mut raw = Vec::with_capacity(raw_len);
+    raw.push(b'[');
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            raw.push(b',');
+        }
+        raw.extend_from_slice(r.as_ref().as_bytes());
+    }
+    raw.push(b']');
+    WireForm {
+        field: FormField::DataList,
+        payload_base64: STANDARD.encode(raw),
+        gzip: false,
+    }
+}
+
+/// Either encoding of a batch, as a consumer's `gzip` option chooses.
+pub fn encode_data_list_with<S: AsRef<str>>(records: &[S], gzip: bool) -> WireForm {
+    if gzip {
+        encode_data_list(records)
+    } else {
+        encode_data_list_plain(records)
+    }
+}
+
+/// Either encoding of one record, as a consumer's `gzip` option chooses.
+pub fn encode_data_with(record: &str, gzip: bool) -> WireForm {
+    if gzip {
+        encode_data(record)
+    } else {
+        encode_data_plain(record)
     }
 }
 
@@ -218,6 +265,20 @@ mod tests {
         assert_eq!(form.field, FormField::DataList);
         assert_eq!(decode(&form), r#"[{"a":1},{"b":2}]"#);
         assert_eq!(decode(&encode_data_list::<&str>(&[])), "[]");
+    }
+
+    #[test]
+    fn plain_forms_hold_the_json_itself() {
+        let form = encode_data_plain(r#"{"a":"名 +/="}"#);
+        assert_eq!((form.field, form.gzip), (FormField::Data, false));
+        assert_eq!(STANDARD.decode(&form.payload_base64).unwrap(), r#"{"a":"名 +/="}"#.as_bytes());
+        assert!(form.to_urlencoded().ends_with("&gzip=0"));
+        let list = encode_data_list_with(&[r#"{"a":1}"#, r#"{"b":2}"#], false);
+        assert_eq!((list.field, list.gzip), (FormField::DataList, false));
+        assert_eq!(STANDARD.decode(&list.payload_base64).unwrap(), br#"[{"a":1},{"b":2}]"#);
+        assert_eq!(STANDARD.decode(&encode_data_list_plain::<&str>(&[]).payload_base64).unwrap(), b"[]");
+        assert_eq!(encode_data_with("{}", true), encode_data("{}"));
+        assert_eq!(encode_data_list_with(&["{}"], true), encode_data_list(&["{}"]));
     }
 
     #[test]

@@ -18,9 +18,12 @@ pub mod decode;
 pub mod faults;
 pub mod form;
 pub mod http;
+pub mod pki;
 mod server;
 pub mod store;
+pub mod tls;
 
 pub use faults::{Faults, DROP, RESET};
 pub use server::{Config, Receiver};
 pub use store::{Outcome, RequestInfo};
+pub use tls::TlsFront;

@@ -31,12 +31,21 @@ usage: sa-receiver [options]
   --down-for-ms N          ... for N ms (default 1000; giving only this goes down at once)
   --stdin-eof MODE         exit|ignore|auto: exit when stdin closes (auto: if stdin is a pipe)
   --verbose                log each data request to stderr
+  --tls-cert FILE          serve https: this PEM certificate chain (leaf first) ...
+  --tls-key FILE           ... and its PEM key (see --make-test-pki)
+  --tls-host NAME          host name in the printed https URL (default 127.0.0.1)
+  --make-test-pki DIR      write a fresh test CA (ca.pem, ca.crt) and server certificates
+                           (server, expired, wrong-host, unknown-ca: .pem + .key) into DIR, exit
 First stdout line: LISTENING http://127.0.0.1:PORT/sa?project=NAME
+With --tls-cert: LISTENING https://HOST:TLSPORT/sa?project=NAME, then a second line
+PLAIN http://127.0.0.1:PORT/sa?project=NAME (the same receiver without TLS, for /_… control).
 Stops on SIGTERM, POST /_shutdown, or stdin EOF (see --stdin-eof).";
 
 #[derive(Debug)]
 struct Opts {
     config: Config,
+    tls: Option<(PathBuf, PathBuf)>,
+    tls_host: String,
     down_after: Option<Duration>,
     down_for: Option<Duration>,
     stdin_eof: String,
@@ -48,6 +57,7 @@ fn parse_args(args: &[String]) -> Result<Opts, String> {
     let mut down_after = None;
     let mut down_for = None;
     let mut stdin_eof = "auto".to_string();
+    let (mut tls_cert, mut tls_key, mut tls_host) = (None, None, "127.0.0.1".to_string());
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
@@ -124,12 +134,22 @@ fn parse_args(args: &[String]) -> Result<Opts, String> {
                 }
                 stdin_eof = value;
             }
+            "--tls-cert" => tls_cert = Some(PathBuf::from(value)),
+            "--tls-key" => tls_key = Some(PathBuf::from(value)),
+            "--tls-host" => tls_host = value,
             _ => return Err(format!("unknown option {name}")),
         }
     }
     config.faults = faults;
+    let tls = match (tls_cert, tls_key) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) => None,
+        _ => return Err("--tls-cert and --tls-key go together".into()),
+    };
     Ok(Opts {
         config,
+        tls,
+        tls_host,
         down_after,
         down_for,
         stdin_eof,
@@ -155,6 +175,22 @@ fn stdin_is_pipe() -> bool {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--make-test-pki") {
+        let Some(dir) = args.get(1) else {
+            eprintln!("sa-receiver: --make-test-pki needs a directory");
+            return ExitCode::from(2);
+        };
+        return match sa_receiver::pki::make(std::path::Path::new(dir)) {
+            Ok(p) => {
+                println!("PKI {}", p.dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("sa-receiver: --make-test-pki {dir}: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let opts = match parse_args(&args) {
         Ok(o) => o,
         Err(e) if e.is_empty() => {
@@ -173,11 +209,28 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    {
-        let mut out = io::stdout().lock();
-        let _ = writeln!(out, "LISTENING {}", receiver.url());
-        let _ = out.flush();
-    }
+    let _tls_front = match &opts.tls {
+        Some((cert, key)) => match sa_receiver::TlsFront::start(cert, key, receiver.addr()) {
+            Ok(front) => {
+                let project = receiver.url().rsplit_once("project=").map(|(_, p)| p.to_owned()).unwrap_or_default();
+                let mut out = io::stdout().lock();
+                let _ = writeln!(out, "LISTENING {}", front.url(&opts.tls_host, &project));
+                let _ = writeln!(out, "PLAIN {}", receiver.url());
+                let _ = out.flush();
+                Some(front)
+            }
+            Err(e) => {
+                eprintln!("sa-receiver: cannot start TLS: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => {
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "LISTENING {}", receiver.url());
+            let _ = out.flush();
+            None
+        }
+    };
 
     if opts.down_after.is_some() || opts.down_for.is_some() {
         let r = receiver.clone();
