@@ -59,6 +59,15 @@ new SensorsAnalytics(new DefaultConsumer('http://127.0.0.1/sa', { requestTimeout
 new SensorsAnalytics(new BatchConsumer('http://127.0.0.1/sa', { maxSize: 10 }));
 new SensorsAnalytics(new AsyncBatchConsumer('http://127.0.0.1/sa', { flushMaxTime: 1, flushSize: 5, maxBatchSize: 50, maxSize: 100 }));
 new SensorsAnalytics(new DebugConsumer('http://127.0.0.1/sa', { writeData: false }));
+// The Python SDK's parameters, positionally.
+new SensorsAnalytics(new LoggingConsumer('/tmp/x.log', 3, 'H'));
+new SensorsAnalytics(new ConcurrentLoggingConsumer('/tmp/c', 1000));
+new SensorsAnalytics(new DefaultConsumer('http://127.0.0.1/sa', 1000));
+new SensorsAnalytics(new BatchConsumer('http://127.0.0.1/sa', 10, 1000));
+new SensorsAnalytics(new BatchConsumer('http://127.0.0.1/sa', 10));
+new SensorsAnalytics(new AsyncBatchConsumer('http://127.0.0.1/sa', 1, 5, 50, 100, 1000));
+new SensorsAnalytics(new AsyncBatchConsumer('http://127.0.0.1/sa', undefined, 5));
+new SensorsAnalytics(new DebugConsumer('http://127.0.0.1/sa', false, null));
 
 try {
   sa.track('', 'E');
