@@ -23,13 +23,14 @@ pub mod fork;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod json;
+mod rand;
 pub mod record;
 pub mod validate;
 pub mod value;
 
 pub use chrono;
 pub use client::{Client, Config, ProfileOp, SDK_VERSION};
-pub use consumer::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer, When};
+pub use consumer::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer, Recorded, RecordingConsumer, When};
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "http")]
 pub use consumer::{

@@ -15,6 +15,7 @@ mod debug;
 #[cfg(feature = "http")]
 mod default;
 mod logging;
+mod recording;
 mod write_behind;
 
 #[cfg(feature = "http")]
@@ -28,6 +29,7 @@ pub use debug::DebugConsumer;
 #[cfg(feature = "http")]
 pub use default::DefaultConsumer;
 pub use logging::{LoggingConsumer, When};
+pub use recording::{Recorded, RecordingConsumer};
 
 pub trait Consumer: Send + Sync {
     /// Takes one record. File and batch consumers buffer it; it must not block for long.
