@@ -174,6 +174,23 @@ export declare class ConcurrentLoggingConsumer extends NativeBackedConsumer {
   constructor(prefix: string, bufferSize?: number | null);
 }
 
+/** For your own unit tests: keeps every record in memory (nothing is written or sent). */
+export declare class RecordingConsumer extends NativeBackedConsumer {
+  constructor();
+  /** The records so far, oldest first, each parsed with JSON.parse. */
+  readonly records: Array<{ [key: string]: any }>;
+  /** The records so far as the JSON lines another consumer would write or send. */
+  readonly lines: string[];
+  /** The `track` records of event `name`, oldest first. */
+  events(name: string): Array<{ [key: string]: any }>;
+  /** How many records are kept. */
+  readonly length: number;
+  /** Whether close() was called (by the client's close(), typically). */
+  readonly closed: boolean;
+  /** Forgets the records so far. */
+  clear(): void;
+}
+
 export declare class SensorsAnalyticsException extends Error {}
 /** Bad input: names, ids, values, identities. */
 export declare class SensorsAnalyticsIllegalDataException extends SensorsAnalyticsException {}

@@ -10,6 +10,7 @@ import {
   BatchConsumer,
   AsyncBatchConsumer,
   DebugConsumer,
+  RecordingConsumer,
   SensorsAnalyticsException,
   SensorsAnalyticsIllegalDataException,
   SensorsAnalyticsDebugException,
@@ -91,3 +92,16 @@ sa.track('u1', 'E', { nested: { a: 1 } });
 sa.unbind({ key: 'k', value: 'v' } as unknown as string);
 // @ts-expect-error: a consumer needs send()
 new SensorsAnalytics({ flush() {}, close() {} });
+
+// RecordingConsumer, for users' own tests.
+{
+  const recorder = new RecordingConsumer();
+  const rsa = new SensorsAnalytics(recorder);
+  rsa.track('u1', 'E');
+  const first: { [key: string]: any } | undefined = recorder.records[0];
+  const lines: string[] = recorder.lines;
+  const n: number = recorder.length + recorder.events('E').length;
+  const closed: boolean = recorder.closed;
+  recorder.clear();
+  void [first, lines, n, closed];
+}
