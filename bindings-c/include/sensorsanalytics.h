@@ -31,6 +31,12 @@
  * find_package(sensorsanalytics CONFIG REQUIRED), then link sensorsanalytics::sensorsanalytics
  * (shared) or sensorsanalytics::sensorsanalytics_static.
  *
+ * VALGRIND: a program that only tracks reports no leak. One block of 48 bytes may show as
+ * "possibly lost" once a thread of yours has woken the library's writer or sender thread
+ * while it waited (a matter of timing): Rust's standard library's handle for that thread,
+ * kept for the thread's life. `make install` puts a suppression for it, and nothing else, in
+ * <prefix>/share/sensorsanalytics/sensorsanalytics.supp (valgrind --suppressions=...).
+ *
  * CONSUMERS (where records go; Python's class names)
  *   sa_consumer_console_new             ConsoleConsumer: one JSON line per record on stdout
  *   sa_consumer_logging_new             LoggingConsumer: a file rotated by time
