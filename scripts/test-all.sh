@@ -45,6 +45,10 @@ for lang in python node c swift; do
     fi
 done
 
+# Every example (Rust, Python, C, C++ with CMake, Node CommonJS and TypeScript, Kotlin, Java):
+# each must run and write its records.
+step "examples" 1200 bash scripts/examples.sh
+
 if [ -f tests/reliability/run.sh ]; then
     step "reliability (faults, exit, fork, files, nginx, memory)" 1500 bash tests/reliability/run.sh
 fi
