@@ -2,7 +2,7 @@
 # CI for the Node binding, from a clean clone: install the npm devDependencies, build the
 # native module with @napi-rs/cli, check that the checked-in loader and types are what the
 # build generates, build the loopback receiver, then run every test (Rust unit tests,
-# node --test: vectors, API, consumers, exit drain, types) and a short benchmark smoke run.
+# `npm test`: vectors, API, consumers, exit drain, types) and a short benchmark smoke run.
 # Honours an exported CARGO_TARGET_DIR. Exits non-zero on any failure.
 set -euo pipefail
 
@@ -40,5 +40,5 @@ cargo test --release -p sensorsanalytics-node --manifest-path "$repo/Cargo.toml"
 echo "== benchmark smoke run (numbers are not checked here)"
 node bench/bench.js 20000 1
 
-echo "== node --test"
-node --test test/*.test.js
+echo "== npm test (node --test test/*.test.js)"
+npm test

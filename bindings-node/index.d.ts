@@ -89,6 +89,8 @@ export interface HttpOptions {
  * flush() or close(). */
 export declare class DefaultConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: HttpOptions);
+  /** The Python SDK's parameters in order: `DefaultConsumer(url_prefix, request_timeout)`. */
+  constructor(urlPrefix: string, requestTimeout?: number | null);
 }
 
 /** The on-disk spool of BatchConsumer and AsyncBatchConsumer (README: "Durable delivery"). */
@@ -106,6 +108,9 @@ export interface SpoolOptions {
 /** One request per `maxSize` records (default 50, at most 50), on the consumer's own thread. */
 export declare class BatchConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: HttpOptions & SpoolOptions & { maxSize?: number });
+  /** The Python SDK's parameters in order: `BatchConsumer(url_prefix, max_size, request_timeout)`,
+   * then optionally the spool options. */
+  constructor(urlPrefix: string, maxSize?: number | null, requestTimeout?: number | null, spool?: SpoolOptions);
   /** The counters of records sent, given up on, refused, waiting and spooled. */
   stats(): ConsumerStats;
 }
@@ -148,6 +153,17 @@ export interface ConsumerStats {
 
 export declare class AsyncBatchConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: AsyncBatchOptions);
+  /** The Python SDK's parameters in order: `AsyncBatchConsumer(url_prefix, flush_max_time,
+   * flush_size, max_batch_size, max_size, request_timeout)`. */
+  constructor(
+    urlPrefix: string,
+    flushMaxTime?: number | null,
+    flushSize?: number | null,
+    maxBatchSize?: number | null,
+    maxSize?: number | null,
+    requestTimeout?: number | null,
+    spool?: SpoolOptions,
+  );
   /** The counters of records sent, given up on, refused and waiting. */
   stats(): ConsumerStats;
 }
@@ -156,6 +172,8 @@ export declare class AsyncBatchConsumer extends NativeBackedConsumer {
  * flush() or close() with SensorsAnalyticsDebugException. */
 export declare class DebugConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: HttpOptions & { writeData?: boolean });
+  /** The Python SDK's parameters in order: `DebugConsumer(url_prefix, write_data, request_timeout)`. */
+  constructor(urlPrefix: string, writeData?: boolean | null, requestTimeout?: number | null);
 }
 
 /** One JSON line per record on stdout. */
@@ -163,14 +181,38 @@ export declare class ConsoleConsumer extends NativeBackedConsumer {
   constructor();
 }
 
+/** LoggingConsumer's `when`: Python's TimedRotatingFileHandler intervals. */
+export type RolloverInterval = 'S' | 'M' | 'H' | 'D' | 'midnight' | `W${0 | 1 | 2 | 3 | 4 | 5 | 6}` | (string & {});
+
 /** Appends to the file `prefix`, rotated on time like Python's TimedRotatingFileHandler. */
 export declare class LoggingConsumer extends NativeBackedConsumer {
-  constructor(prefix: string, options?: { backupCount?: number; when?: 'S' | 'M' | 'H' | 'D' | 'midnight' | `W${0 | 1 | 2 | 3 | 4 | 5 | 6}` | (string & {}) });
+  constructor(prefix: string, options?: { backupCount?: number; when?: RolloverInterval });
+  /** The Python SDK's parameters in order: `LoggingConsumer(prefix, backupCount, when)`. */
+  constructor(prefix: string, backupCount?: number | null, when?: RolloverInterval | null);
 }
 
 /** Appends to `prefix.YYYY-MM-DD` under an exclusive lock, for many processes at once. */
 export declare class ConcurrentLoggingConsumer extends NativeBackedConsumer {
   constructor(prefix: string, options?: { bufferSize?: number });
+  /** The Python SDK's parameters in order: `ConcurrentLoggingConsumer(prefix, bufferSize)`. */
+  constructor(prefix: string, bufferSize?: number | null);
+}
+
+/** For your own unit tests: keeps every record in memory (nothing is written or sent). */
+export declare class RecordingConsumer extends NativeBackedConsumer {
+  constructor();
+  /** The records so far, oldest first, each parsed with JSON.parse. */
+  readonly records: Array<{ [key: string]: any }>;
+  /** The records so far as the JSON lines another consumer would write or send. */
+  readonly lines: string[];
+  /** The `track` records of event `name`, oldest first. */
+  events(name: string): Array<{ [key: string]: any }>;
+  /** How many records are kept. */
+  readonly length: number;
+  /** Whether close() was called (by the client's close(), typically). */
+  readonly closed: boolean;
+  /** Forgets the records so far. */
+  clear(): void;
 }
 
 export declare class SensorsAnalyticsException extends Error {}

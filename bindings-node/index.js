@@ -16,6 +16,7 @@ const {
   LoggingConsumer,
   ConcurrentLoggingConsumer,
 } = require('./lib/consumers.js');
+const { RecordingConsumer } = require('./lib/recording.js');
 
 // The native half throws these classes and checks identities against this one.
 native.registerClasses(
@@ -36,6 +37,7 @@ module.exports = {
   ConsoleConsumer,
   LoggingConsumer,
   ConcurrentLoggingConsumer,
+  RecordingConsumer,
   SensorsAnalyticsException: errors.SensorsAnalyticsException,
   SensorsAnalyticsIllegalDataException: errors.SensorsAnalyticsIllegalDataException,
   SensorsAnalyticsNetworkException: errors.SensorsAnalyticsNetworkException,

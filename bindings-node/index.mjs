@@ -11,6 +11,7 @@ export const {
   ConsoleConsumer,
   LoggingConsumer,
   ConcurrentLoggingConsumer,
+  RecordingConsumer,
   SensorsAnalyticsException,
   SensorsAnalyticsIllegalDataException,
   SensorsAnalyticsNetworkException,

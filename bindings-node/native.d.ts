@@ -82,6 +82,20 @@ export declare class NativeConsumer {
   finishSync(close: boolean): void
 }
 
+export declare class NativeRecording {
+  constructor()
+  /** The consumer a client sends to (the same records). */
+  consumer(): NativeConsumer
+  /** The records so far as JSON lines, oldest first. */
+  lines(): Array<string>
+  /** Forgets the records so far. */
+  clear(): void
+  /** How many records are kept. */
+  get length(): number
+  /** Whether close() was called. */
+  get closed(): boolean
+}
+
 /** An HTTP consumer's counters (docs/SPEC.md §4: nothing is lost silently), as a JS object. */
 export interface ConsumerStats {
   /** Records delivered (2xx). */

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeConsumer = nativeBinding.NativeConsumer
+module.exports.NativeRecording = nativeBinding.NativeRecording
 module.exports.ProfileOp = nativeBinding.ProfileOp
 module.exports.registerClasses = nativeBinding.registerClasses
 module.exports.SDK_VERSION = nativeBinding.SDK_VERSION

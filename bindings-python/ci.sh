@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # CI for the Python binding, on a clean clone: makes the venv (maturin, pytest, mypy from PyPI)
 # and the reference SDK's own venv (scripts/ref-venv.sh), builds the module, type-checks the
-# stubs with mypy, then runs every test (shared vectors, differential test against the
-# reference, API, signatures, consumers, HTTP against the loopback receiver, fork, exit).
-# Ends with pytest's summary line; non-zero on failure.
+# stubs with mypy, then builds the abi3 wheel once and runs every test (shared vectors,
+# differential test against the reference, API, signatures, consumers, HTTP against the
+# loopback receiver, fork, exit) on each CPython from 3.8 to 3.13 (pyenv), in a venv per
+# version (tools/versions.sh). Ends with each version's pytest summary; non-zero if any fails.
 set -euo pipefail
 source "$(dirname "$0")/tools/env.sh"
 
@@ -27,6 +28,5 @@ export SA_REQUIRE_REF=1
 echo "--- mypy: the package and its stubs, and a program using the whole API"
 (cd "$here" && "$VENV/bin/mypy" --strict python/sensorsanalytics tests/typing_usage.py)
 
-echo "--- pytest"
-cd "$here"
-"$VENV/bin/python" -m pytest -q -p no:cacheprovider tests
+echo "--- pytest on CPython 3.8 to 3.13: the abi3 wheel, built once, in a venv per version"
+bash "$here/tools/versions.sh"

@@ -56,6 +56,9 @@ done
 # the venv bindings-python/ci.sh made.
 step "fuzz (each target ${SA_FUZZ_SECONDS:-20} s)" 900 \
     env SA_FUZZ_ENGINE=sancov scripts/fuzz.sh "${SA_FUZZ_SECONDS:-20}"
+# Every example (Rust, Python, C, C++ with CMake, Node CommonJS and TypeScript, Kotlin, Java):
+# each must run and write its records.
+step "examples" 1200 bash scripts/examples.sh
 
 if [ -f tests/reliability/run.sh ]; then
     step "reliability (faults, exit, fork, files, nginx, memory)" 1500 bash tests/reliability/run.sh

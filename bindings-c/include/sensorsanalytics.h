@@ -27,7 +27,15 @@
  *
  * Build with `cc prog.c $(pkg-config --cflags --libs sensorsanalytics)` (shared library). For
  * the static one, link <libdir>/libsensorsanalytics.a and the system libraries listed under
- * Libs.private in sensorsanalytics.pc (-lpthread -ldl -lm ... on Linux).
+ * Libs.private in sensorsanalytics.pc (-lpthread -ldl -lm ... on Linux). CMake:
+ * find_package(sensorsanalytics CONFIG REQUIRED), then link sensorsanalytics::sensorsanalytics
+ * (shared) or sensorsanalytics::sensorsanalytics_static.
+ *
+ * VALGRIND: a program that only tracks reports no leak. One block of 48 bytes may show as
+ * "possibly lost" once a thread of yours has woken the library's writer or sender thread
+ * while it waited (a matter of timing): Rust's standard library's handle for that thread,
+ * kept for the thread's life. `make install` puts a suppression for it, and nothing else, in
+ * <prefix>/share/sensorsanalytics/sensorsanalytics.supp (valgrind --suppressions=...).
  *
  * CONSUMERS (where records go; Python's class names)
  *   sa_consumer_console_new             ConsoleConsumer: one JSON line per record on stdout
@@ -39,6 +47,8 @@
  *   sa_consumer_async_batch_new         AsyncBatchConsumer: a queue and background senders
  *   sa_consumer_debug_new               DebugConsumer: the server's debug endpoint
  *   sa_consumer_custom_new              your own C functions
+ *   sa_recording_new, _consumer         RecordingConsumer: records kept in memory, for your
+ *                                       own tests (sa_recording_count, sa_recording_get)
  *   The HTTP consumers retry what can succeed later and count what they sent, gave up on or
  *   dropped (sa_consumer_get_stats): nothing is lost silently.
  *
@@ -208,6 +218,11 @@ typedef struct sa_identity sa_identity;
  * they are written in; setting a key again replaces its value in place.
  */
 typedef struct sa_properties sa_properties;
+
+/**
+ * A recording: the records a client sent to its consumer, kept in memory.
+ */
+typedef struct sa_recording sa_recording;
 
 /**
  * The functions of a consumer written in C. Each returns SA_OK, or an error code that the
@@ -636,6 +651,45 @@ int sa_consumer_debug_new(const char *url_prefix,
  * consumer, SA_ERR_INVALID_ARGUMENT. Safe to call while clients use the consumer.
  */
 int sa_consumer_get_stats(const struct sa_consumer *consumer, struct sa_consumer_stats *out);
+
+/**
+ * Makes an empty recording in `*out`; free it with sa_recording_free().
+ */
+int sa_recording_new(struct sa_recording **out);
+
+/**
+ * Releases the caller's recording. Consumers made from it keep recording until freed.
+ * NULL is ignored.
+ */
+void sa_recording_free(struct sa_recording *recording);
+
+/**
+ * A consumer handle in `*out` that keeps what it is sent in `recording`; give it to sa_new()
+ * and free it with sa_consumer_free().
+ */
+int sa_recording_consumer(const struct sa_recording *recording, struct sa_consumer **out);
+
+/**
+ * The number of records kept, in `*out`.
+ */
+int sa_recording_count(const struct sa_recording *recording, size_t *out);
+
+/**
+ * The record at `index` (the oldest is 0) as its JSON line, copied into `buffer` (`size`
+ * bytes) and NUL-terminated, as snprintf does: `*length` (if not NULL) gets the line's length
+ * without the NUL, so a `*length >= size` means the copy was cut; `buffer` may be NULL when
+ * `size` is 0, to ask for the length. An index past the last record is SA_ERR_ILLEGAL_DATA.
+ */
+int sa_recording_get(const struct sa_recording *recording,
+                     size_t index,
+                     char *buffer,
+                     size_t size,
+                     size_t *length);
+
+/**
+ * Forgets the records kept so far.
+ */
+int sa_recording_clear(const struct sa_recording *recording);
 
 /**
  * Creates a client in `*out`: SensorsAnalytics(consumer, project_name, enable_time_free).

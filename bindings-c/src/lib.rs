@@ -26,6 +26,9 @@ pub mod consumer;
 
 pub mod http_consumer;
 
+// sa_recording: records kept in memory, for your own tests:
+pub mod recording;
+
 // sa_client: the SDK's methods:
 pub mod client;
 

@@ -216,6 +216,55 @@ static void test_concurrent_logging_processes(void) {
     CHECK(count_json_lines(file, "\"event\":\"Multi\"") == PROCESSES * EACH);
 }
 
+/* sa_recording: the records a client sent, kept in memory for a user's own tests. */
+static void test_recording(void) {
+    sa_recording *rec = NULL;
+    sa_consumer *consumer = NULL;
+    sa_client *sa = NULL;
+    sa_properties *props = NULL;
+    size_t n = 99, len = 0;
+    char line[1024], small[8];
+
+    CHECK_OK(sa_recording_new(&rec));
+    CHECK_OK(sa_recording_consumer(rec, &consumer));
+    CHECK_OK(sa_new(consumer, "proj", false, &sa));
+    sa_consumer_free(consumer);
+    CHECK_OK(sa_recording_count(rec, &n));
+    CHECK(n == 0);
+    CHECK_OK(sa_properties_new(&props));
+    CHECK_OK(sa_properties_set_double(props, "price", 12.5));
+    CHECK_OK(sa_track(sa, "u1", "Buy", props, false));
+    CHECK_OK(sa_track_signup(sa, "u1", "anon", NULL));
+    CHECK_CODE(sa_track(sa, "u1", "1-bad", NULL, false), SA_ERR_ILLEGAL_DATA);
+    CHECK_OK(sa_recording_count(rec, &n));
+    CHECK(n == 2);
+    CHECK_OK(sa_recording_get(rec, 0, line, sizeof line, &len));
+    CHECK(len == strlen(line));
+    CHECK(strstr(line, "\"event\":\"Buy\"") != NULL);
+    CHECK(strstr(line, "\"price\":12.5") != NULL);
+    CHECK(strstr(line, "\"project\":\"proj\"") != NULL);
+    /* snprintf-like: cut and NUL-terminated, the whole length reported; NULL, 0 asks the length. */
+    CHECK_OK(sa_recording_get(rec, 1, small, sizeof small, &len));
+    CHECK(strlen(small) == sizeof small - 1 && len > sizeof small);
+    CHECK_OK(sa_recording_get(rec, 1, NULL, 0, &n));
+    CHECK(n == len);
+    CHECK_CODE(sa_recording_get(rec, 2, line, sizeof line, &len), SA_ERR_ILLEGAL_DATA);
+    CHECK(strstr(sa_last_error_message(), "no record at index 2 (2 kept)") != NULL);
+    CHECK_CODE(sa_recording_get(rec, 0, NULL, 4, &len), SA_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(sa_recording_count(NULL, &n), SA_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(sa_recording_consumer(NULL, &consumer), SA_ERR_INVALID_ARGUMENT);
+    CHECK_OK(sa_close(sa));
+    CHECK_OK(sa_free(sa));
+    CHECK_OK(sa_recording_count(rec, &n));
+    CHECK(n == 2); /* still there after close */
+    CHECK_OK(sa_recording_clear(rec));
+    CHECK_OK(sa_recording_count(rec, &n));
+    CHECK(n == 0);
+    sa_properties_free(props);
+    sa_recording_free(rec);
+    sa_recording_free(NULL);
+}
+
 void run_consumer_tests(const char *work_dir) {
     work = work_dir;
     run_test("consumer_console", test_console);
@@ -225,4 +274,5 @@ void run_consumer_tests(const char *work_dir) {
     run_test("consumer_concurrent_logging", test_concurrent_logging);
     run_test("consumer_concurrent_logging_errors", test_concurrent_logging_errors);
     run_test("consumer_concurrent_logging_processes", test_concurrent_logging_processes);
+    run_test("consumer_recording", test_recording);
 }

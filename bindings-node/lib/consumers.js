@@ -1,6 +1,6 @@
 'use strict';
-// The consumers, with the reference's parameters (options objects where Python has keyword
-// arguments). Each wraps a native consumer: a client built on one hands records to it without
+// The consumers, with the reference's parameters: positionally in the Python SDK's order, or
+// as one options object (camelCase names). Each wraps a native consumer: a client built on one hands records to it without
 // leaving native code. Any object with send(record), flush() and close() is a consumer too
 // (see client.js).
 
@@ -15,6 +15,25 @@ function options(value, what) {
     throw new TypeError(`${what}: options must be an object`);
   }
   return value;
+}
+
+/**
+ * The parameters after the first: one options object, or the Python SDK's parameters in
+ * order (`names`). Positional values undefined or null (Python's None) are left out, so the
+ * defaults apply.
+ */
+function params(args, names) {
+  if (args.length === 1 && args[0] !== null && typeof args[0] === 'object') return args[0];
+  // Positional parameters may be followed by an options object for what Python takes by
+  // keyword only (the spool options): `new AsyncBatchConsumer(url, 1, 50, 50, 20000, 2000,
+  // { spoolDir })`.
+  const last = args[args.length - 1];
+  const extra = args.length > 1 && last !== null && typeof last === 'object' ? last : {};
+  const opts = { ...extra };
+  names.forEach((name, i) => {
+    if (args[i] !== undefined && args[i] !== null && typeof args[i] !== 'object') opts[name] = args[i];
+  });
+  return opts;
 }
 
 function nonNegativeInt(value, name) {
@@ -57,8 +76,8 @@ class ConsoleConsumer extends NativeBackedConsumer {
  * rotated on time like Python's TimedRotatingFileHandler.
  */
 class LoggingConsumer extends NativeBackedConsumer {
-  constructor(prefix, opts) {
-    const { backupCount = 0, when = 'midnight' } = options(opts, 'LoggingConsumer');
+  constructor(prefix, ...args) {
+    const { backupCount = 0, when = 'midnight' } = options(params(args, ['backupCount', 'when']), 'LoggingConsumer');
     super(NativeConsumer.logging(String(prefix), nonNegativeInt(backupCount, 'backupCount'), String(when)));
   }
 }
@@ -68,8 +87,8 @@ class LoggingConsumer extends NativeBackedConsumer {
  * an exclusive lock, so that many processes can share the file.
  */
 class ConcurrentLoggingConsumer extends NativeBackedConsumer {
-  constructor(prefix, opts) {
-    const { bufferSize = 8192 } = options(opts, 'ConcurrentLoggingConsumer');
+  constructor(prefix, ...args) {
+    const { bufferSize = 8192 } = options(params(args, ['bufferSize']), 'ConcurrentLoggingConsumer');
     super(NativeConsumer.concurrentLogging(String(prefix), nonNegativeInt(bufferSize, 'bufferSize')));
   }
 }
@@ -101,8 +120,8 @@ function url(value) {
  * flush() or close().
  */
 class DefaultConsumer extends NativeBackedConsumer {
-  constructor(urlPrefix, opts) {
-    const { requestTimeout } = options(opts, 'DefaultConsumer');
+  constructor(urlPrefix, ...args) {
+    const { requestTimeout } = options(params(args, ['requestTimeout']), 'DefaultConsumer');
     super(NativeConsumer.defaultConsumer(url(urlPrefix), timeout(requestTimeout)));
   }
 }
@@ -112,8 +131,8 @@ class DefaultConsumer extends NativeBackedConsumer {
  * records (at most 50), sent on the consumer's own thread; failures reject the next flush().
  */
 class BatchConsumer extends NativeBackedConsumer {
-  constructor(urlPrefix, opts) {
-    const o = options(opts, 'BatchConsumer');
+  constructor(urlPrefix, ...args) {
+    const o = options(params(args, ['maxSize', 'requestTimeout']), 'BatchConsumer');
     const { maxSize = 50, requestTimeout } = o;
     super(NativeConsumer.batch(url(urlPrefix), positiveInt(maxSize, 'maxSize'), timeout(requestTimeout), spool(o)));
   }
@@ -139,14 +158,15 @@ function spool(o) {
  * send() fails with SensorsAnalyticsNetworkException when `maxSize` records are waiting.
  */
 class AsyncBatchConsumer extends NativeBackedConsumer {
-  constructor(urlPrefix, opts) {
+  constructor(urlPrefix, ...args) {
+    const o = options(params(args, ['flushMaxTime', 'flushSize', 'maxBatchSize', 'maxSize', 'requestTimeout']), 'AsyncBatchConsumer');
     const {
       flushMaxTime = 3,
       flushSize = 20,
       maxBatchSize = 100,
       maxSize = 1000,
       requestTimeout,
-    } = options(opts, 'AsyncBatchConsumer');
+    } = o;
     if (!Number.isFinite(flushMaxTime) || flushMaxTime <= 0) {
       throw new TypeError('flushMaxTime must be a positive number of seconds');
     }
@@ -157,7 +177,7 @@ class AsyncBatchConsumer extends NativeBackedConsumer {
       positiveInt(maxBatchSize, 'maxBatchSize'),
       positiveInt(maxSize, 'maxSize'),
       timeout(requestTimeout),
-      spool(opts || {}),
+      spool(o),
     ));
   }
 
@@ -176,8 +196,8 @@ class AsyncBatchConsumer extends NativeBackedConsumer {
  * record rejects the next flush() or close() with SensorsAnalyticsDebugException.
  */
 class DebugConsumer extends NativeBackedConsumer {
-  constructor(urlPrefix, opts) {
-    const { writeData = true, requestTimeout } = options(opts, 'DebugConsumer');
+  constructor(urlPrefix, ...args) {
+    const { writeData = true, requestTimeout } = options(params(args, ['writeData', 'requestTimeout']), 'DebugConsumer');
     super(NativeConsumer.debug(url(urlPrefix), !!writeData, timeout(requestTimeout)));
   }
 }
@@ -193,5 +213,6 @@ module.exports = {
   LoggingConsumer,
   ConcurrentLoggingConsumer,
   options,
+  params,
   nonNegativeInt,
 };

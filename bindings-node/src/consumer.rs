@@ -51,6 +51,13 @@ pub struct ConsumerStats {
     pub corrupt: f64,
 }
 
+impl NativeConsumer {
+    /// A handle on a core consumer made elsewhere in the binding (recording.rs).
+    pub(crate) fn from_core(inner: Arc<dyn Consumer>) -> Self {
+        NativeConsumer { inner, stats: None }
+    }
+}
+
 fn made(env: &Env, c: sensorsanalytics::Result<impl Consumer + 'static>) -> Result<NativeConsumer> {
     match c {
         Ok(c) => Ok(NativeConsumer { inner: Arc::new(c), stats: None }),

@@ -17,6 +17,7 @@ mod identity;
 mod js;
 mod json_props;
 mod raw;
+mod recording;
 mod site;
 mod task;
 mod value;
@@ -24,6 +25,7 @@ mod value;
 pub use client::ProfileOp;
 pub use consumer::NativeConsumer;
 pub use error::register_classes;
+pub use recording::NativeRecording;
 
 /// At load: adds the client's methods, which are plain Node-API callbacks (raw.rs).
 #[napi_derive::napi(module_exports)]

@@ -44,8 +44,24 @@ describe('LoggingConsumer', () => {
       message: 'Invalid rollover interval specified: X',
     });
     assert.throws(() => new sdk.LoggingConsumer(file, { backupCount: -1 }), TypeError);
-    assert.throws(() => new sdk.LoggingConsumer(file, 7), TypeError);
+    assert.throws(() => new sdk.LoggingConsumer(file, 'x'), TypeError);
     new sdk.LoggingConsumer(file, { when: 'H', backupCount: 3 }).close();
+  });
+
+  test("the Python SDK's parameters positionally: (prefix, backupCount, when)", async () => {
+    const file = path.join(tmp, 'positional.log');
+    assert.throws(() => new sdk.LoggingConsumer(file, 3, 'X'), {
+      name: 'SensorsAnalyticsIllegalDataException',
+      message: 'Invalid rollover interval specified: X',
+    });
+    assert.throws(() => new sdk.LoggingConsumer(file, -1), TypeError);
+    // undefined and null (Python's None) leave a parameter to its default.
+    for (const args of [[7], [3, 'H'], [undefined, 'midnight'], [null, 'D'], [0, undefined]]) {
+      const c = new sdk.LoggingConsumer(file, ...args);
+      c.send('{"a":1}');
+      await c.close();
+    }
+    assert.equal(readLines(file).length, 5);
   });
 
   test('send() takes a record directly', async () => {
@@ -68,6 +84,15 @@ describe('ConcurrentLoggingConsumer', () => {
 
   test('bufferSize is checked', () => {
     assert.throws(() => new sdk.ConcurrentLoggingConsumer(path.join(tmp, 'x'), { bufferSize: 1.5 }), TypeError);
+    assert.throws(() => new sdk.ConcurrentLoggingConsumer(path.join(tmp, 'x'), 1.5), TypeError);
+  });
+
+  test("the Python SDK's parameters positionally: (prefix, bufferSize)", async () => {
+    const prefix = path.join(tmp, 'concurrent-positional');
+    const sa = new sdk.SensorsAnalytics(new sdk.ConcurrentLoggingConsumer(prefix, 10));
+    for (let i = 0; i < 25; i++) sa.track(`u${i}`, 'E');
+    await sa.close();
+    assert.equal(readLines(`${prefix}.${localDate()}`).length, 25);
   });
 
   test('many processes append whole lines', async () => {
@@ -149,6 +174,44 @@ describe('HTTP consumers (loopback receiver)', () => {
       const recs = await r.records();
       assert.deepEqual(recs.map((x) => x.properties.i), [0, 1, 2, 3, 4, 5, 6]);
       assert.deepEqual((await r.requests()).map((q) => q.records), [3, 3, 1]);
+    } finally {
+      r.stop();
+    }
+  });
+
+  test("the Python SDK's parameters positionally: (url, maxSize, requestTimeout) and the rest", async () => {
+    const r = await receiver.start();
+    try {
+      const batch = new sdk.SensorsAnalytics(new sdk.BatchConsumer(r.url, 3, 5000));
+      for (let i = 0; i < 7; i++) batch.track(`u${i}`, 'E', { i });
+      await batch.close();
+      assert.deepEqual((await r.requests()).map((q) => q.records), [3, 3, 1]);
+      assert.throws(() => new sdk.BatchConsumer(r.url, 0), TypeError);
+      assert.throws(() => new sdk.BatchConsumer(r.url, 3, -1), TypeError);
+
+      // AsyncBatchConsumer(url, flushMaxTime, flushSize, maxBatchSize, maxSize, requestTimeout)
+      const requestsBefore = (await r.requests()).length;
+      const async = new sdk.SensorsAnalytics(new sdk.AsyncBatchConsumer(r.url, 0.2, 4, 4, null, 5000));
+      for (let i = 0; i < 10; i++) async.track(`a${i}`, 'E', { i });
+      await async.close();
+      const sizes = (await r.requests()).slice(requestsBefore).map((q) => q.records);
+      assert.equal(sizes.reduce((a, b) => a + b, 0), 10);
+      assert.ok(sizes.every((n) => n <= 4), `batches of at most maxBatchSize=4: ${sizes}`);
+      assert.throws(() => new sdk.AsyncBatchConsumer(r.url, -1), TypeError);
+      assert.throws(() => new sdk.AsyncBatchConsumer(r.url, undefined, undefined, undefined, 0), TypeError);
+
+      const dflt = new sdk.SensorsAnalytics(new sdk.DefaultConsumer(r.url, 5000));
+      dflt.track('d1', 'E');
+      await dflt.close();
+      assert.throws(() => new sdk.DefaultConsumer(r.url, -5), TypeError);
+
+      const before = (await r.requests()).length;
+      const dry = new sdk.SensorsAnalytics(new sdk.DebugConsumer(r.url, false, 5000));
+      dry.track('u1', 'E');
+      await dry.close();
+      const req = (await r.requests())[before];
+      assert.equal(req.path, '/debug');
+      assert.equal(req.dry_run, 'true');
     } finally {
       r.stop();
     }

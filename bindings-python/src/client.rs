@@ -61,7 +61,7 @@ impl SensorsAnalytics {
     fn call(&self, py: Python<'_>, f: impl FnOnce(&Client) -> CoreResult<()> + Send) -> PyResult<CoreResult<()>> {
         let state = self.state()?;
         let client = &*state.client;
-        Ok(if state.detach { py.detach(move || f(client)) } else { f(client) })
+        Ok(if state.detach { lifecycle::detach(py, move || f(client)) } else { f(client) })
     }
 
     fn profile(
@@ -524,14 +524,14 @@ impl SensorsAnalytics {
     /// Sends what the consumer buffers (the GIL is released meanwhile).
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
         let client = &*self.state()?.client;
-        py.detach(|| client.flush()).map_err(to_py)
+        lifecycle::detach(py, || client.flush()).map_err(to_py)
     }
 
     /// Flushes and releases the consumer.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let client = &self.state()?.client;
         lifecycle::unregister(py, client);
-        py.detach(|| client.close()).map_err(to_py)
+        lifecycle::detach(py, || client.close()).map_err(to_py)
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {

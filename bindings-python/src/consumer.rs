@@ -64,9 +64,9 @@ impl NativeConsumer {
     }
 }
 
-/// Runs `f` with the GIL released.
+/// Runs `f` with the GIL released (inside the fork gate, see lifecycle.rs).
 fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> CoreResult<T> + Send) -> PyResult<T> {
-    py.detach(f).map_err(to_py)
+    crate::lifecycle::detach(py, f).map_err(to_py)
 }
 
 #[pymethods]
@@ -108,8 +108,7 @@ impl NativeConsumer {
         if http.dry_run {
             headers.push(("Dry-Run", "true"));
         }
-        let resp = py
-            .detach(|| http.transport.post_direct(&http.url, &form, &headers, http.timeout))
+        let resp = crate::lifecycle::detach(py, || http.transport.post_direct(&http.url, &form, &headers, http.timeout))
             .map_err(|e| to_py(e.into()))?;
         if checked {
             sensorsanalytics::http::check_status(&resp).map_err(to_py)?;

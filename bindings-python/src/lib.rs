@@ -13,6 +13,7 @@ mod error;
 mod identity;
 mod lifecycle;
 mod log;
+mod recording;
 mod transport;
 mod value;
 
@@ -27,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<identity::SensorsAnalyticsIdentity>()?;
     consumer::register(m)?;
     lifecycle::register_module(m)?;
+    recording::register(m)?;
     m.add("SDK_VERSION", sensorsanalytics::SDK_VERSION)?;
     Ok(())
 }

@@ -9,8 +9,18 @@
 //!
 //! The registry lock is only taken with the GIL held, so a fork (which Python performs with
 //! the GIL held) never happens while another thread holds it.
+//!
+//! Fork while another thread works with the GIL released (inside `flush()`/`close()`, or
+//! sending through a consumer that may block): that thread holds the core's locks (a
+//! consumer's state), which a fork would leave locked for ever in the child. Every such call
+//! runs inside a gate ([`detach`]); `os.register_at_fork` hooks (registered by the package)
+//! close the gate before the fork, wait with the GIL released until no thread is inside, and
+//! open it again after the fork in parent and child. The gate is one atomic word, so the
+//! child never inherits a held lock of it either. The core's own threads (file writers,
+//! senders) are not gated: the core's consumers leave their state alone in a fork child.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
@@ -89,6 +99,78 @@ impl<T: Send + 'static> Drop for OffThreadDrop<T> {
     }
 }
 
+/// Threads inside the gate, plus [`FORKING`] while a fork is being prepared.
+static GATE: AtomicUsize = AtomicUsize::new(0);
+const FORKING: usize = 1 << (usize::BITS - 1);
+
+thread_local! {
+    /// How deep this thread is inside the gate: a Python consumer called from inside may call
+    /// back into a client, which must not wait for a fork that waits for this thread.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+struct Inside;
+
+impl Inside {
+    fn enter() -> Inside {
+        if DEPTH.with(|d| d.replace(d.get() + 1)) > 0 {
+            GATE.fetch_add(1, Ordering::AcqRel);
+            return Inside;
+        }
+        loop {
+            let s = GATE.load(Ordering::Acquire);
+            if s & FORKING != 0 {
+                std::thread::sleep(Duration::from_micros(100));
+            } else if GATE.compare_exchange_weak(s, s + 1, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+                return Inside;
+            }
+        }
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        GATE.fetch_sub(1, Ordering::AcqRel);
+        DEPTH.with(|d| d.set(d.get() - 1));
+    }
+}
+
+/// Runs `f` with the GIL released, inside the fork gate: a fork waits until `f` has returned.
+pub fn detach<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
+    py.detach(|| {
+        let _inside = Inside::enter();
+        f()
+    })
+}
+
+/// `os.register_at_fork(before=...)`: closes the gate and waits (GIL released) until no
+/// thread is inside.
+#[pyfunction]
+fn before_fork(py: Python<'_>) {
+    // A fork from inside the gate (a Python consumer's code) waits for the other threads only.
+    let own = DEPTH.with(|d| d.get()) as usize;
+    GATE.fetch_or(FORKING, Ordering::AcqRel);
+    if GATE.load(Ordering::Acquire) & !FORKING > own {
+        py.detach(|| {
+            while GATE.load(Ordering::Acquire) & !FORKING > own {
+                std::thread::sleep(Duration::from_micros(100));
+            }
+        });
+    }
+}
+
+/// `after_in_parent`: opens the gate again.
+#[pyfunction]
+fn after_fork_in_parent() {
+    GATE.fetch_and(!FORKING, Ordering::AcqRel);
+}
+
+/// `after_in_child`: the child's only thread is the forking one; only it may be inside.
+#[pyfunction]
+fn after_fork_in_child() {
+    GATE.store(DEPTH.with(|d| d.get()) as usize, Ordering::Release);
+}
+
 pub fn register(_py: Python<'_>, client: &Arc<Client>, calls_python: bool) {
     let mut open = open();
     open.retain(|e| e.client.strong_count() > 0);
@@ -157,5 +239,8 @@ fn drain(py: Python<'_>) {
 pub fn register_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_exit_flush_timeout, m)?)?;
     m.add_function(wrap_pyfunction!(flush_at_exit, m)?)?;
+    m.add_function(wrap_pyfunction!(before_fork, m)?)?;
+    m.add_function(wrap_pyfunction!(after_fork_in_parent, m)?)?;
+    m.add_function(wrap_pyfunction!(after_fork_in_child, m)?)?;
     Ok(())
 }

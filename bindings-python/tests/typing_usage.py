@@ -102,3 +102,17 @@ def use_everything(path: str) -> str:
     except SensorsAnalyticsDebugException as e:
         return str(e)
     return SDK_VERSION
+
+
+def recording() -> List[Dict[str, Any]]:
+    from sensorsanalytics.testing import RecordingConsumer
+
+    recorder = RecordingConsumer()
+    client = SensorsAnalytics(recorder)
+    client.track("u1", "E", {"n": 1})
+    client.close()
+    lines: List[str] = recorder.lines
+    assert recorder.closed and len(recorder) == len(lines)
+    purchases: List[Dict[str, Any]] = recorder.events("E")
+    recorder.clear()
+    return purchases + recorder.records

@@ -15,12 +15,14 @@ mod consumer;
 mod error;
 mod http;
 mod jvm;
+mod recording;
 mod value;
 
 pub use client::{CallSite, CoreClient, ProfileOp};
 pub use consumer::{ForeignConsumer, NativeConsumer};
 pub use error::SaError;
 pub use http::{HttpStats, LinePrinter};
+pub use recording::NativeRecording;
 pub use value::{identity_keys, Identity, IdentityKeys, Property, PropertyValue};
 
 uniffi::setup_scaffolding!();

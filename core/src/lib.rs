@@ -23,6 +23,7 @@ pub mod fork;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod json;
+mod rand;
 pub mod record;
 #[cfg(feature = "http")]
 pub mod spool;
@@ -31,7 +32,7 @@ pub mod value;
 
 pub use chrono;
 pub use client::{Client, Config, ProfileOp, SDK_VERSION};
-pub use consumer::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer, When};
+pub use consumer::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer, Recorded, RecordingConsumer, When};
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "http")]
 pub use consumer::{

@@ -448,7 +448,7 @@ pub(crate) fn write_event(out: &mut Vec<u8>, ctx: &Context<'_>, r: &EventRecord<
     }
     // **ours**: lets the server drop a batch that a retry delivered twice.
     out.extend_from_slice(b",\"_track_id\":");
-    write_i64(out, fastrand::i32(0..).into());
+    write_i64(out, crate::rand::non_negative_i32().into());
     out.push(b'}');
     Ok(())
 }

@@ -10,6 +10,7 @@ import {
   BatchConsumer,
   AsyncBatchConsumer,
   DebugConsumer,
+  RecordingConsumer,
   SensorsAnalyticsException,
   SensorsAnalyticsIllegalDataException,
   SensorsAnalyticsDebugException,
@@ -59,6 +60,15 @@ new SensorsAnalytics(new DefaultConsumer('http://127.0.0.1/sa', { requestTimeout
 new SensorsAnalytics(new BatchConsumer('http://127.0.0.1/sa', { maxSize: 10 }));
 new SensorsAnalytics(new AsyncBatchConsumer('http://127.0.0.1/sa', { flushMaxTime: 1, flushSize: 5, maxBatchSize: 50, maxSize: 100 }));
 new SensorsAnalytics(new DebugConsumer('http://127.0.0.1/sa', { writeData: false }));
+// The Python SDK's parameters, positionally.
+new SensorsAnalytics(new LoggingConsumer('/tmp/x.log', 3, 'H'));
+new SensorsAnalytics(new ConcurrentLoggingConsumer('/tmp/c', 1000));
+new SensorsAnalytics(new DefaultConsumer('http://127.0.0.1/sa', 1000));
+new SensorsAnalytics(new BatchConsumer('http://127.0.0.1/sa', 10, 1000));
+new SensorsAnalytics(new BatchConsumer('http://127.0.0.1/sa', 10));
+new SensorsAnalytics(new AsyncBatchConsumer('http://127.0.0.1/sa', 1, 5, 50, 100, 1000));
+new SensorsAnalytics(new AsyncBatchConsumer('http://127.0.0.1/sa', undefined, 5));
+new SensorsAnalytics(new DebugConsumer('http://127.0.0.1/sa', false, null));
 
 try {
   sa.track('', 'E');
@@ -82,3 +92,16 @@ sa.track('u1', 'E', { nested: { a: 1 } });
 sa.unbind({ key: 'k', value: 'v' } as unknown as string);
 // @ts-expect-error: a consumer needs send()
 new SensorsAnalytics({ flush() {}, close() {} });
+
+// RecordingConsumer, for users' own tests.
+{
+  const recorder = new RecordingConsumer();
+  const rsa = new SensorsAnalytics(recorder);
+  rsa.track('u1', 'E');
+  const first: { [key: string]: any } | undefined = recorder.records[0];
+  const lines: string[] = recorder.lines;
+  const n: number = recorder.length + recorder.events('E').length;
+  const closed: boolean = recorder.closed;
+  recorder.clear();
+  void [first, lines, n, closed];
+}

@@ -16,6 +16,7 @@ mod debug;
 mod default;
 mod logging;
 pub mod options;
+mod recording;
 mod write_behind;
 
 #[cfg(feature = "http")]
@@ -29,6 +30,7 @@ pub use debug::DebugConsumer;
 #[cfg(feature = "http")]
 pub use default::DefaultConsumer;
 pub use logging::{LoggingConsumer, When};
+pub use recording::{Recorded, RecordingConsumer};
 
 pub trait Consumer: Send + Sync {
     /// Takes one record. File and batch consumers buffer it; it must not block for long.

@@ -76,7 +76,7 @@ impl RetryPolicy {
     /// The jittered wait, never shorter than the server's Retry-After.
     pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         let j = self.jitter.clamp(0.0, 1.0);
-        let factor = 1.0 + j * (2.0 * fastrand::f64() - 1.0);
+        let factor = 1.0 + j * (2.0 * crate::rand::f64() - 1.0);
         let wait = Duration::from_secs_f64(self.backoff(attempt).as_secs_f64() * factor);
         match retry_after {
             Some(ra) => wait.max(ra),

@@ -48,7 +48,7 @@ pub(crate) fn check_dir(dir: &Path) -> Result<()> {
         Error::FileLock(format!("spool_dir {}: {what}: {e}", dir.display()))
     };
     fs::create_dir_all(dir).map_err(|e| err("cannot create it", e))?;
-    let probe = dir.join(format!(".probe-{}-{:08x}.tmp", std::process::id(), fastrand::u32(..)));
+    let probe = dir.join(format!(".probe-{}-{:08x}.tmp", std::process::id(), crate::rand::u64() as u32));
     File::create(&probe)
         .and_then(|mut f| f.write_all(b"x"))
         .map_err(|e| err("cannot write there", e))?;
@@ -96,7 +96,7 @@ impl Namer {
     pub fn new(dir: &Path) -> Self {
         Namer {
             dir: dir.to_owned(),
-            tag: format!("{}-{:08x}", std::process::id(), fastrand::u32(..)),
+            tag: format!("{}-{:08x}", std::process::id(), crate::rand::u64() as u32),
             seq: 0,
         }
     }

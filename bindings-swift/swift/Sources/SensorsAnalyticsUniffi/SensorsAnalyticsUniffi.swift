@@ -1745,6 +1745,204 @@ public func FfiConverterTypeNativeConsumer_lower(_ value: NativeConsumer) -> UIn
 
 
 
+
+
+public protocol NativeRecordingProtocol: AnyObject, Sendable {
+    
+    /**
+     * Forgets the records so far.
+     */
+    func clear() 
+    
+    /**
+     * The consumer a client sends to (the same records).
+     */
+    func consumer()  -> NativeConsumer
+    
+    /**
+     * How many records are kept.
+     */
+    func count()  -> UInt64
+    
+    /**
+     * Whether close() was called.
+     */
+    func isClosed()  -> Bool
+    
+    /**
+     * The records so far as JSON lines, oldest first.
+     */
+    func lines()  -> [String]
+    
+}
+open class NativeRecording: NativeRecordingProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_sensorsanalytics_uniffi_fn_clone_nativerecording(self.handle, $0) }
+    }
+public convenience init() {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sensorsanalytics_uniffi_fn_constructor_nativerecording_new(uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_sensorsanalytics_uniffi_fn_free_nativerecording(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Forgets the records so far.
+     */
+open func clear()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sensorsanalytics_uniffi_fn_method_nativerecording_clear(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The consumer a client sends to (the same records).
+     */
+open func consumer() -> NativeConsumer  {
+    return try!  FfiConverterTypeNativeConsumer_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sensorsanalytics_uniffi_fn_method_nativerecording_consumer(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many records are kept.
+     */
+open func count() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sensorsanalytics_uniffi_fn_method_nativerecording_count(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether close() was called.
+     */
+open func isClosed() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sensorsanalytics_uniffi_fn_method_nativerecording_is_closed(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The records so far as JSON lines, oldest first.
+     */
+open func lines() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sensorsanalytics_uniffi_fn_method_nativerecording_lines(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNativeRecording: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = NativeRecording
+
+    public static func lift(_ handle: UInt64) throws -> NativeRecording {
+        return NativeRecording(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: NativeRecording) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NativeRecording {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: NativeRecording, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNativeRecording_lift(_ handle: UInt64) throws -> NativeRecording {
+    return try FfiConverterTypeNativeRecording.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNativeRecording_lower(_ value: NativeRecording) -> UInt64 {
+    return FfiConverterTypeNativeRecording.lower(value)
+}
+
+
+
+
 /**
  * Where the user called the SDK: `$lib_detail` is `class##function##file##line`. The
  * idiomatic layers fill it from their runtime (Kotlin: the stack; Swift: `#fileID`, ...).
@@ -2931,6 +3129,21 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sensorsanalytics_uniffi_checksum_method_lineprinter_print_line() != 37858) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sensorsanalytics_uniffi_checksum_method_nativerecording_clear() != 56124) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sensorsanalytics_uniffi_checksum_method_nativerecording_consumer() != 45851) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sensorsanalytics_uniffi_checksum_method_nativerecording_count() != 41005) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sensorsanalytics_uniffi_checksum_method_nativerecording_is_closed() != 64069) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sensorsanalytics_uniffi_checksum_method_nativerecording_lines() != 9845) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_coreclient_new() != 4245) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2956,6 +3169,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_http_default() != 62448) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativerecording_new() != 8471) {
         return InitializationResult.apiChecksumMismatch
     }
 
