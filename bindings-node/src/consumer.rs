@@ -134,7 +134,7 @@ impl NativeConsumer {
         let made = c.and_then(|c| {
             let c = Arc::new(c);
             let counters = c.clone();
-            let stats: StatsSource = Arc::new(move || counters.stats().unwrap_or_default());
+            let stats: StatsSource = Arc::new(move || counters.stats());
             Background::new("batch", c).map(|bg| (bg, stats))
         });
         match made {
@@ -184,7 +184,7 @@ impl NativeConsumer {
             Ok(c) => {
                 let c = Arc::new(c);
                 let counters = c.clone();
-                Ok(NativeConsumer { inner: c, stats: Some(Arc::new(move || counters.stats().unwrap_or_default())) })
+                Ok(NativeConsumer { inner: c, stats: Some(Arc::new(move || counters.stats())) })
             }
             Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
         }

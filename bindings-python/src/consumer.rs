@@ -121,7 +121,7 @@ impl NativeConsumer {
     /// trace.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         self.http()?;
-        let s = self.inner.stats().unwrap_or_default();
+        let s = self.inner.stats();
         let d = PyDict::new(py);
         d.set_item("sent", s.sent)?;
         d.set_item("failed", s.failed)?;

@@ -255,7 +255,7 @@ fn batch_consumer_with_a_spool_never_waits_for_a_down_receiver() {
     assert!(r.wait_up(Duration::from_secs(10)));
     assert!(r.wait_for(3000, Duration::from_secs(20)), "got {}", r.records().len());
     c.close().unwrap();
-    let s = Consumer::stats(&c).unwrap();
+    let s = Consumer::stats(&c);
     println!("batch spool: 3000 handed over, {} received in {took:.1?} of sends, {s:?}", r.records().len());
     assert_none_lost(&r.records(), 3000);
     assert!(r.requests().iter().all(|q| q.records <= 50));

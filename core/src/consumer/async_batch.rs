@@ -292,8 +292,8 @@ fn forget_if_stale(e: Option<Arc<Engine>>, generation: u64) {
 }
 
 impl Consumer for AsyncBatchConsumer {
-    fn stats(&self) -> Option<Stats> {
-        Some(AsyncBatchConsumer::stats(self))
+    fn stats(&self) -> Stats {
+        AsyncBatchConsumer::stats(self)
     }
 
     fn send(&self, record: &str) -> Result<()> {

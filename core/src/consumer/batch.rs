@@ -187,8 +187,8 @@ impl BatchConsumer {
 }
 
 impl Consumer for BatchConsumer {
-    fn stats(&self) -> Option<Stats> {
-        Some(BatchConsumer::stats(self))
+    fn stats(&self) -> Stats {
+        BatchConsumer::stats(self)
     }
 
     fn send(&self, record: &str) -> Result<()> {

@@ -95,8 +95,8 @@ impl DebugConsumer {
 }
 
 impl Consumer for DebugConsumer {
-    fn stats(&self) -> Option<Stats> {
-        Some(DebugConsumer::stats(self))
+    fn stats(&self) -> Stats {
+        DebugConsumer::stats(self)
     }
 
     fn send(&self, record: &str) -> Result<()> {

@@ -51,8 +51,8 @@ impl DefaultConsumer {
 }
 
 impl Consumer for DefaultConsumer {
-    fn stats(&self) -> Option<Stats> {
-        Some(DefaultConsumer::stats(self))
+    fn stats(&self) -> Stats {
+        DefaultConsumer::stats(self)
     }
 
     fn send(&self, record: &str) -> Result<()> {

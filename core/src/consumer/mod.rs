@@ -46,11 +46,13 @@ pub trait Consumer: Send + Sync {
         self.flush()
     }
 
-    /// The delivery counters of an HTTP consumer (one shape for all four); `None` for the
-    /// others, which have nothing in flight that could be lost.
+    /// The delivery counters of an HTTP consumer (one shape for all four); all zero for the
+    /// others, which have nothing in flight that could be lost. The same name and type as
+    /// each HTTP consumer's own `stats()`, so that `Arc<AsyncBatchConsumer>::stats()` means
+    /// the same whichever of the two a caller's imports select.
     #[cfg(feature = "http")]
-    fn stats(&self) -> Option<crate::http::Stats> {
-        None
+    fn stats(&self) -> crate::http::Stats {
+        crate::http::Stats::default()
     }
 }
 
@@ -65,7 +67,7 @@ impl<C: Consumer + ?Sized> Consumer for std::sync::Arc<C> {
         (**self).close()
     }
     #[cfg(feature = "http")]
-    fn stats(&self) -> Option<crate::http::Stats> {
+    fn stats(&self) -> crate::http::Stats {
         (**self).stats()
     }
 }

@@ -3,28 +3,29 @@
 //! use these live in `consumer/` (default, batch, async_batch, debug).
 
 mod encode;
+pub(crate) mod flight;
 pub(crate) mod health;
-pub(crate) mod senders;
 pub(crate) mod pipeline;
 pub mod proxy;
 pub(crate) mod retry;
+pub(crate) mod senders;
 mod stats;
 pub(crate) mod sync_post;
 pub mod tls;
 mod transport;
 
 pub use encode::{
-    encode_data, encode_data_list, encode_data_list_plain, encode_data_list_with, encode_data_plain,
-    encode_data_with, FormField, WireForm,
+    encode_data, encode_data_list, encode_data_list_plain, encode_data_list_with,
+    encode_data_plain, encode_data_with, FormField, WireForm,
 };
 pub use retry::RetryPolicy;
 pub use stats::Stats;
+#[doc(hidden)]
+pub use transport::{answer_from_parts, parse_retry_after};
 pub use transport::{
     HttpResponse, ReqwestTransport, Transport, TransportConfig, TransportError, TransportErrorKind,
     MAX_RETRY_AFTER,
 };
-#[doc(hidden)]
-pub use transport::{answer_from_parts, parse_retry_after};
 
 pub(crate) use retry::{post_with_retry, status_error, Request};
 pub(crate) use stats::Counters;

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, never, select, unbounded, Receiver, RecvTimeoutError, Sender};
 
-use super::health::Health;
+use super::flight::Flight;
 use super::retry::{give_up_error, Attempt, RetryPolicy};
 use super::senders::{self, Batch, Outcome, Target};
 use super::stats::Counters;
@@ -120,17 +120,14 @@ impl Engine {
             settings,
             counters: counters.clone(),
             rx: rx.clone(),
-            work: Some(work_tx),
+            flight: Flight::new(work_tx, counters.clone()),
             done,
             abort: abort_rx,
             buffer: Vec::new(),
             oldest: None,
             next_index: 0,
             unresolved: BTreeMap::new(),
-            in_flight: 0,
-            retries: Vec::new(),
             waiting_records: 0,
-            health: Health::default(),
             markers: VecDeque::new(),
             closing: false,
             aborted: false,
@@ -205,8 +202,8 @@ struct Dispatcher {
     settings: Arc<Settings>,
     counters: Arc<Counters>,
     rx: Receiver<Item>,
-    /// `None` once aborted: the senders then end after their current batch.
-    work: Option<Sender<Batch>>,
+    /// Requests under way, retries waiting, the receiver's health.
+    flight: Flight,
     /// Batches back from the senders, with how their attempt went.
     done: Receiver<Outcome>,
     abort: Receiver<()>,
@@ -219,14 +216,9 @@ struct Dispatcher {
     /// Batches cut and not yet resolved (in a request or waiting to retry): first index →
     /// record count.
     unresolved: BTreeMap<u64, usize>,
-    /// Requests under way.
-    in_flight: usize,
-    /// Batches waiting for their next attempt.
-    retries: Vec<Batch>,
     /// Records in `unresolved`, bounded by `max_size` so that memory stays bounded while
     /// the receiver is down.
     waiting_records: usize,
-    health: Health,
     /// Flush markers: (records before it, reply), in channel order.
     markers: VecDeque<(u64, Sender<bool>)>,
     closing: bool,
@@ -243,7 +235,7 @@ impl Dispatcher {
             }
             self.answer_markers();
             let idle = self.buffer.is_empty() && self.unresolved.is_empty() && self.rx.is_empty();
-            if (self.closing && idle) || (self.aborted && self.in_flight == 0) {
+            if (self.closing && idle) || (self.aborted && self.flight.in_flight == 0) {
                 return;
             }
             // Take records only while there is room: a full pipeline leaves them in the
@@ -254,7 +246,11 @@ impl Dispatcher {
                 && self.waiting_records < self.settings.max_size.max(1);
             let records = if room { &self.rx } else { &no_records };
             let wait = self.timer();
-            let abort = if self.aborted { never() } else { self.abort.clone() };
+            let abort = if self.aborted {
+                never()
+            } else {
+                self.abort.clone()
+            };
             select! {
                 recv(records) -> item => match item {
                     Ok(item) => {
@@ -275,7 +271,7 @@ impl Dispatcher {
                     // that): nothing in flight will come back.
                     Err(_) => {
                         self.done = never();
-                        self.in_flight = 0;
+                        self.flight.in_flight = 0;
                     }
                 },
                 recv(abort) -> _ => self.give_up_queued(),
@@ -303,34 +299,12 @@ impl Dispatcher {
 
     /// Hands batches to free senders: retries that are due first, then the buffer.
     fn start_requests(&mut self) {
-        let max = self.settings.max_in_flight.max(1);
-        while self.health.may_send(self.in_flight, max) {
-            let batch = match self.take_due_retry() {
-                Some(b) => b,
-                None if self.ready() => self.cut_batch(),
-                None => return,
-            };
-            self.in_flight += 1;
-            self.counters
-                .in_flight
-                .fetch_add(batch.records.len(), Ordering::Relaxed);
-            if let Some(work) = &self.work {
-                // Unbounded, and the senders outlive this thread's use of it: cannot fail.
-                let _ = work.send(batch);
-            }
-        }
-    }
-
-    /// The retry due soonest, if its time has come (while down: the probe).
-    fn take_due_retry(&mut self) -> Option<Batch> {
-        let now = Instant::now();
-        let (i, _) = self
-            .retries
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.not_before <= now || self.health.is_down())
-            .min_by_key(|(_, b)| (b.not_before, b.id))?;
-        Some(self.retries.swap_remove(i))
+        Flight::start(
+            self,
+            |d| &mut d.flight,
+            self.settings.max_in_flight,
+            |d| d.ready().then(|| d.cut_batch()),
+        );
     }
 
     fn cut_batch(&mut self) -> Batch {
@@ -350,19 +324,23 @@ impl Dispatcher {
         let mut due: Option<Instant> = None;
         let mut consider = |t: Instant| due = Some(due.map_or(t, |d| d.min(t)));
         let max = self.settings.max_in_flight.max(1);
-        if let Some(probe) = self.health.probe_due() {
-            if self.in_flight == 0 && (!self.retries.is_empty() || !self.buffer.is_empty()) {
+        if let Some(probe) = self.flight.health.probe_due() {
+            if self.flight.in_flight == 0
+                && (self.flight.has_retries() || !self.buffer.is_empty())
+            {
                 consider(probe);
             }
-        } else if self.in_flight < max {
+        } else if self.flight.in_flight < max {
             if let Some(t) = self.oldest {
                 consider(t + self.settings.flush_max_time);
             }
-            if let Some(b) = self.retries.iter().map(|b| b.not_before).min() {
+            if let Some(b) = self.flight.next_retry() {
                 consider(b);
             }
         }
-        due.map_or(Duration::from_secs(3600), |d| d.saturating_duration_since(now))
+        due.map_or(Duration::from_secs(3600), |d| {
+            d.saturating_duration_since(now)
+        })
     }
 
     fn take(&mut self, item: Item) {
@@ -386,11 +364,10 @@ impl Dispatcher {
     fn resolve(&mut self, o: Outcome) {
         let mut batch = o.batch;
         let n = batch.records.len();
-        self.in_flight -= 1;
-        self.counters.in_flight.fetch_sub(n, Ordering::Relaxed);
+        self.flight.landed(n);
         match o.result {
             Attempt::Delivered => {
-                self.health.on_success();
+                self.flight.health.on_success();
                 Counters::add(&self.counters.sent, n);
                 self.forget(&batch);
             }
@@ -403,18 +380,25 @@ impl Dispatcher {
                 Counters::add(&self.counters.retried, 1);
                 self.counters.set_error(&message);
                 let policy = &self.settings.retry;
-                let was_down = self.health.is_down();
-                self.health.on_failure(unreachable, retry_after, policy);
+                let was_down = self.flight.health.is_down();
+                self.flight
+                    .health
+                    .on_failure(unreachable, retry_after, policy);
                 if self.aborted {
-                    let e = give_up_error(&message, batch.attempts + 1, Instant::now(), "consumer closing");
+                    let e = give_up_error(
+                        &message,
+                        batch.attempts + 1,
+                        Instant::now(),
+                        "consumer closing",
+                    );
                     return self.give_up(batch, &e);
                 }
-                if was_down || self.health.is_down() {
+                if was_down || self.flight.health.is_down() {
                     // An outage is not this batch's fault: its budget starts again once the
                     // receiver answers.
                     batch.attempts = 0;
                     batch.first_try = None;
-                    batch.not_before = self.health.probe_due().unwrap_or_else(Instant::now);
+                    batch.not_before = self.flight.health.probe_due().unwrap_or_else(Instant::now);
                 } else {
                     batch.attempts += 1;
                     let first = *batch.first_try.get_or_insert_with(Instant::now);
@@ -437,7 +421,7 @@ impl Dispatcher {
                     }
                     batch.not_before = Instant::now() + wait;
                 }
-                self.retries.push(batch);
+                self.flight.retry_later(batch);
             }
         }
     }
@@ -481,9 +465,9 @@ impl Dispatcher {
     /// complete. Requests under way finish and are counted.
     fn give_up_queued(&mut self) {
         self.aborted = true;
-        self.work = None;
+        self.flight.work = None;
         let mut records = std::mem::take(&mut self.buffer);
-        for b in std::mem::take(&mut self.retries) {
+        for b in self.flight.take_retries() {
             self.forget(&b);
             records.extend(b.records);
         }

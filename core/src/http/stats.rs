@@ -21,7 +21,8 @@ pub struct Stats {
     pub dropped: u64,
     /// Requests repeated after a retryable failure (requests, not records).
     pub retried: u64,
-    /// Waiting to be sent: in the queue or batch buffer, not yet in a request.
+    /// Waiting to be sent: in the queue, the batch buffer or the retry queue, not in a
+    /// request now.
     pub queue_depth: usize,
     /// In requests under way (AsyncBatchConsumer).
     pub in_flight: usize,
@@ -49,6 +50,8 @@ pub(crate) struct Counters {
     pub accepted: AtomicU64,
     /// Records held outside the channel (a batch buffer).
     pub buffered: AtomicUsize,
+    /// Records in batches waiting in a retry queue for their next attempt.
+    pub retrying: AtomicUsize,
     pub in_flight: AtomicUsize,
     pub spooled: AtomicU64,
     pub replayed: AtomicU64,
@@ -86,7 +89,9 @@ impl Counters {
             failed: self.failed.load(Ordering::Relaxed),
             dropped: self.dropped.load(Ordering::Relaxed),
             retried: self.retried.load(Ordering::Relaxed),
-            queue_depth: queued + self.buffered.load(Ordering::Relaxed),
+            queue_depth: queued
+                + self.buffered.load(Ordering::Relaxed)
+                + self.retrying.load(Ordering::Relaxed),
             in_flight: self.in_flight.load(Ordering::Relaxed),
             last_error: self.last_error(),
             spooled: self.spooled.load(Ordering::Relaxed),

@@ -157,12 +157,16 @@ fn source_key() -> SourceKey {
 /// The platform + environment store, built once per change of its sources: reading and
 /// parsing a system bundle takes milliseconds in release builds and a few hundred in debug
 /// builds, and every consumer's client (each fork child's too) needs it.
+///
+/// Lock-free (an `ArcSwap`), not a mutex: a sender thread may be building its client at the
+/// moment another thread forks, and a mutex it held would stay locked for ever in the child,
+/// whose first send would then hang (the reliability suite's fork scenario found this).
 fn base_store() -> (Arc<RootCertStore>, TrustSummary) {
     type Cached = (SourceKey, Arc<RootCertStore>, TrustSummary);
-    static CACHE: std::sync::Mutex<Option<Cached>> = std::sync::Mutex::new(None);
+    static CACHE: arc_swap::ArcSwapOption<Cached> = arc_swap::ArcSwapOption::const_empty();
     let key = source_key();
-    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((k, store, summary)) = cache.as_ref() {
+    if let Some(cached) = CACHE.load_full() {
+        let (k, store, summary) = &*cached;
         if *k == key {
             return (store.clone(), summary.clone());
         }
@@ -179,7 +183,7 @@ fn base_store() -> (Arc<RootCertStore>, TrustSummary) {
         summary.bundled_fallback = true;
     }
     let store = Arc::new(store);
-    *cache = Some((key, store.clone(), summary.clone()));
+    CACHE.store(Some(Arc::new((key, store.clone(), summary.clone()))));
     (store, summary)
 }
 

@@ -21,7 +21,7 @@ use crossbeam_channel::{never, select, Receiver, Sender};
 use super::files::{self, Segment};
 use super::format;
 use super::Event;
-use crate::http::health::Health;
+use crate::http::flight::Flight;
 use crate::http::pipeline::{call_give_up, Settings};
 use crate::http::retry::Attempt;
 use crate::http::senders::{Batch, Outcome};
@@ -54,15 +54,13 @@ pub(crate) struct Deliverer {
     pub counters: Arc<Counters>,
     pub dir: PathBuf,
     pub events: Receiver<Event>,
-    pub work: Option<Sender<Batch>>,
+    /// Requests under way, retries waiting, the receiver's health.
+    flight: Flight,
     pub done: Receiver<Outcome>,
     pub abort: Receiver<()>,
     segs: BTreeMap<String, Seg>,
     ids: HashMap<u64, String>,
     next_id: u64,
-    retries: Vec<Batch>,
-    in_flight: usize,
-    health: Health,
     /// Flush markers: position (segment, offset) they wait for, and the reply.
     markers: Vec<Marker>,
     /// When unread records of ours first waited, for `flush_max_time`.
@@ -84,18 +82,15 @@ impl Deliverer {
     ) -> Self {
         Deliverer {
             settings,
-            counters,
+            counters: counters.clone(),
             dir,
             events,
-            work: Some(work),
+            flight: Flight::new(work, counters),
             done,
             abort,
             segs: BTreeMap::new(),
             ids: HashMap::new(),
             next_id: 0,
-            retries: Vec::new(),
-            in_flight: 0,
-            health: Health::default(),
             markers: Vec::new(),
             unread_since: None,
             last_scan: None,
@@ -106,24 +101,37 @@ impl Deliverer {
 
     pub fn run(mut self) {
         loop {
-            if self.last_scan.map_or(true, |t| t.elapsed() >= SCAN_EVERY) && !self.health.is_down() {
+            if self.last_scan.map_or(true, |t| t.elapsed() >= SCAN_EVERY)
+                && !self.flight.health.is_down()
+            {
                 self.scan();
             }
             if !self.aborted {
                 self.start_requests();
             }
             self.answer_markers();
-            let idle = self.segs.is_empty() && self.retries.is_empty() && self.in_flight == 0;
+            let idle = self.segs.is_empty()
+                && !self.flight.has_retries()
+                && self.flight.in_flight == 0;
             // Closing while nobody is listening: what is left is safe on disk, and nobody
             // should wait for a receiver that is not there. (A receiver that answers, if
             // badly, gets close's whole bound.)
-            let give_way = self.closing && self.health.is_unreachable() && self.in_flight == 0;
-            if (self.closing && idle) || give_way || (self.aborted && self.in_flight == 0) {
+            let give_way =
+                self.closing && self.flight.health.is_unreachable() && self.flight.in_flight == 0;
+            if (self.closing && idle) || give_way || (self.aborted && self.flight.in_flight == 0) {
                 return;
             }
             let wait = self.timer();
-            let events = if self.closing { never() } else { self.events.clone() };
-            let abort = if self.aborted { never() } else { self.abort.clone() };
+            let events = if self.closing {
+                never()
+            } else {
+                self.events.clone()
+            };
+            let abort = if self.aborted {
+                never()
+            } else {
+                self.abort.clone()
+            };
             select! {
                 recv(events) -> ev => match ev {
                     Ok(ev) => self.on_event(ev),
@@ -131,12 +139,12 @@ impl Deliverer {
                 },
                 recv(self.done) -> o => match o {
                     Ok(o) => self.resolve(o),
-                    Err(_) => { self.done = never(); self.in_flight = 0; }
+                    Err(_) => { self.done = never(); self.flight.in_flight = 0; }
                 },
                 recv(abort) -> _ => {
                     // Close's bound ran out: what is not delivered stays spooled.
                     self.aborted = true;
-                    self.work = None;
+                    self.flight.work = None;
                     for (_, reply) in self.markers.drain(..) {
                         let _ = reply.try_send(false);
                     }
@@ -207,35 +215,14 @@ impl Deliverer {
         }
     }
 
+    /// Hands batches to free senders: retries that are due first, then the spool.
     fn start_requests(&mut self) {
-        let max = self.settings.max_in_flight.max(1);
-        while self.health.may_send(self.in_flight, max) {
-            let batch = match self.take_due_retry() {
-                Some(b) => b,
-                None => match self.read_batch() {
-                    Some(b) => b,
-                    None => return,
-                },
-            };
-            self.in_flight += 1;
-            self.counters
-                .in_flight
-                .fetch_add(batch.records.len(), Ordering::Relaxed);
-            if let Some(work) = &self.work {
-                let _ = work.send(batch);
-            }
-        }
-    }
-
-    fn take_due_retry(&mut self) -> Option<Batch> {
-        let now = Instant::now();
-        let (i, _) = self
-            .retries
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.not_before <= now || self.health.is_down())
-            .min_by_key(|(_, b)| (b.not_before, b.id, b.offset))?;
-        Some(self.retries.swap_remove(i))
+        Flight::start(
+            self,
+            |d| &mut d.flight,
+            self.settings.max_in_flight,
+            Self::read_batch,
+        );
     }
 
     /// Whether our own unread records should go out now (adopted and sealed segments always
@@ -268,8 +255,10 @@ impl Deliverer {
             let mut buf = vec![0u8; want];
             if let Err(e) = s.seg.file.read_exact_at(&mut buf, start) {
                 // The file shrank or vanished under us: treat the rest as lost to damage.
-                self.counters
-                    .set_error(&format!("cannot read spool segment {}: {e}", s.seg.path.display()));
+                self.counters.set_error(&format!(
+                    "cannot read spool segment {}: {e}",
+                    s.seg.path.display()
+                ));
                 Counters::add_u64(&self.counters.corrupt, 1);
                 s.read_pos = s.len;
                 s.sealed = true;
@@ -316,13 +305,13 @@ impl Deliverer {
     fn timer(&self) -> Duration {
         let now = Instant::now();
         let mut due = now + Duration::from_secs(1);
-        if let Some(p) = self.health.probe_due() {
+        if let Some(p) = self.flight.health.probe_due() {
             due = due.min(p);
         } else {
             if let Some(t) = self.unread_since {
                 due = due.min(t + self.settings.flush_max_time);
             }
-            if let Some(t) = self.retries.iter().map(|b| b.not_before).min() {
+            if let Some(t) = self.flight.next_retry() {
                 due = due.min(t);
             }
         }
@@ -332,11 +321,10 @@ impl Deliverer {
     fn resolve(&mut self, o: Outcome) {
         let mut batch = o.batch;
         let n = batch.records.len();
-        self.in_flight -= 1;
-        self.counters.in_flight.fetch_sub(n, Ordering::Relaxed);
+        self.flight.landed(n);
         match o.result {
             Attempt::Delivered => {
-                self.health.on_success();
+                self.flight.health.on_success();
                 Counters::add(&self.counters.sent, n);
                 if self.name_of(&batch).is_some_and(|s| !self.segs[s].own) {
                     Counters::add(&self.counters.replayed, n);
@@ -357,7 +345,8 @@ impl Deliverer {
             } => {
                 Counters::add(&self.counters.retried, 1);
                 self.counters.set_error(&message);
-                self.health
+                self.flight
+                    .health
                     .on_failure(unreachable, retry_after, &self.settings.retry);
                 if self.aborted {
                     // Stays in its segment, for the next time.
@@ -366,11 +355,11 @@ impl Deliverer {
                 batch.attempts += 1;
                 // While the receiver answers others, the base backoff (see pipeline.rs);
                 // while it is down, the next probe.
-                batch.not_before = match self.health.probe_due() {
+                batch.not_before = match self.flight.health.probe_due() {
                     Some(p) => p,
                     None => Instant::now() + self.settings.retry.delay(1, retry_after),
                 };
-                self.retries.push(batch);
+                self.flight.retry_later(batch);
             }
         }
     }
@@ -401,7 +390,9 @@ impl Deliverer {
         let _ = fs::remove_file(&s.seg.path);
         self.counters
             .spool_bytes
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| Some(b.saturating_sub(size)))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                Some(b.saturating_sub(size))
+            })
             .ok();
     }
 
@@ -417,7 +408,7 @@ impl Deliverer {
         if self.markers.is_empty() {
             return;
         }
-        let down = self.health.is_down();
+        let down = self.flight.health.is_down();
         let below = self.resolved_below().map(|(n, p)| (n.clone(), p));
         self.markers.retain(|(at, reply)| {
             let delivered = match (&below, at) {

@@ -60,8 +60,19 @@ fn leaf(
 pub fn make(dir: &Path) -> io::Result<TestPki> {
     let err = |e: rcgen::Error| io::Error::other(e.to_string());
     std::fs::create_dir_all(dir)?;
-    let (ca_cert, ca_key) = ca("sensorsanalytics test CA").map_err(err)?;
-    let (other_cert, other_key) = ca("untrusted test CA").map_err(err)?;
+    // Names of their own for each run: tests run in parallel (one Python version beside
+    // another) and one of them adds its CA to the system store for a moment; a CA there with
+    // the same name as another run's would make that run's "untrusted" verdicts "bad
+    // signature" instead.
+    let nonce = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    let (ca_cert, ca_key) = ca(&format!("sensorsanalytics test CA {nonce}")).map_err(err)?;
+    let (other_cert, other_key) = ca(&format!("untrusted test CA {nonce}")).map_err(err)?;
     let loopback = ["localhost", "127.0.0.1", "::1"];
     let write = |name: &str, (cert, key): (String, String)| -> io::Result<(PathBuf, PathBuf)> {
         let c = dir.join(format!("{name}.pem"));
