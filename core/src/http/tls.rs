@@ -158,15 +158,20 @@ fn source_key() -> SourceKey {
 /// parsing a system bundle takes milliseconds in release builds and a few hundred in debug
 /// builds, and every consumer's client (each fork child's too) needs it.
 ///
-/// Lock-free (an `ArcSwap`), not a mutex: a sender thread may be building its client at the
-/// moment another thread forks, and a mutex it held would stay locked for ever in the child,
-/// whose first send would then hang (the reliability suite's fork scenario found this).
+/// The cache is only ever `try_lock`ed, never waited for: a sender thread may be building its
+/// client at the moment another thread forks, and a lock it held stays locked for ever in the
+/// child, whose first send would then hang (the reliability suite's fork scenario found
+/// this). Whoever finds it busy builds a store of its own, uncached.
 fn base_store() -> (Arc<RootCertStore>, TrustSummary) {
     type Cached = (SourceKey, Arc<RootCertStore>, TrustSummary);
-    static CACHE: arc_swap::ArcSwapOption<Cached> = arc_swap::ArcSwapOption::const_empty();
+    static CACHE: std::sync::Mutex<Option<Cached>> = std::sync::Mutex::new(None);
     let key = source_key();
-    if let Some(cached) = CACHE.load_full() {
-        let (k, store, summary) = &*cached;
+    let mut cache = match CACHE.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    };
+    if let Some((k, store, summary)) = cache.as_deref().and_then(Option::as_ref) {
         if *k == key {
             return (store.clone(), summary.clone());
         }
@@ -183,7 +188,9 @@ fn base_store() -> (Arc<RootCertStore>, TrustSummary) {
         summary.bundled_fallback = true;
     }
     let store = Arc::new(store);
-    CACHE.store(Some(Arc::new((key, store.clone(), summary.clone()))));
+    if let Some(cache) = cache.as_mut() {
+        **cache = Some((key, store.clone(), summary.clone()));
+    }
     (store, summary)
 }
 
