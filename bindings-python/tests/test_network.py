@@ -3,6 +3,7 @@
 certificate comes from a CA made by this test (sa-receiver --make-test-pki, served by its TLS
 front), and a real forward proxy (Debian's tinyproxy) started by the test on 127.0.0.1."""
 
+import fcntl
 import os
 import shutil
 import socket
@@ -101,14 +102,19 @@ def test_https_trusted_through_the_system_store(pki, tls_receiver):
         pytest.skip("needs root and update-ca-certificates (CI runs as root)")
     dest = "/usr/local/share/ca-certificates/sensorsanalytics-pytest-%d.crt" % os.getpid()
     os.makedirs(os.path.dirname(dest), exist_ok=True)
-    shutil.copy(os.path.join(pki, "ca.crt"), dest)
-    try:
-        subprocess.run(["update-ca-certificates"], check=True, stdout=subprocess.DEVNULL)
-        send_one(tls_receiver.url)
-        assert len(tls_receiver.records()) == 1
-    finally:
-        os.remove(dest)
-        subprocess.run(["update-ca-certificates", "--fresh"], check=True, stdout=subprocess.DEVNULL)
+    # CI runs the suite on two Python versions at once: update-ca-certificates rewrites
+    # /etc/ssl/certs and fails when two run together, so the system store is ours alone
+    # for the length of this test.
+    with open("/tmp/sensorsanalytics-system-store.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shutil.copy(os.path.join(pki, "ca.crt"), dest)
+        try:
+            subprocess.run(["update-ca-certificates"], check=True, stdout=subprocess.DEVNULL)
+            send_one(tls_receiver.url)
+            assert len(tls_receiver.records()) == 1
+        finally:
+            os.remove(dest)
+            subprocess.run(["update-ca-certificates", "--fresh"], check=True, stdout=subprocess.DEVNULL)
 
 
 @pytest.mark.parametrize("cert,host,cause", [
