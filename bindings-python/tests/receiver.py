@@ -54,3 +54,24 @@ class Receiver(object):
         except Exception:  # noqa: BLE001 - make sure it is gone
             self.proc.kill()
             self.proc.wait()
+
+
+def skip_module_unless_built():
+    """For a test module that needs the receiver: skip it when the binary is missing, unless
+    CI says it must be there (SA_REQUIRE_RECEIVER)."""
+    import pytest
+    if binary() is None:
+        if os.environ.get("SA_REQUIRE_RECEIVER"):
+            raise RuntimeError("sa-receiver is missing (SA_RECEIVER)")
+        pytest.skip("no sa-receiver binary (cargo build -p sa-receiver)", allow_module_level=True)
+
+
+def wait_for(predicate, timeout=10.0, step=0.02):
+    """Polls `predicate` until it holds or `timeout` seconds pass; its last answer."""
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()

@@ -17,26 +17,10 @@ import receiver as receiver_mod
 import sensorsanalytics as sa
 from sensorsanalytics import SensorsAnalytics
 
-if receiver_mod.binary() is None:
-    if os.environ.get("SA_REQUIRE_RECEIVER"):
-        raise RuntimeError("sa-receiver is missing (SA_RECEIVER)")
-    pytest.skip("no sa-receiver binary (cargo build -p sa-receiver)", allow_module_level=True)
+receiver_mod.skip_module_unless_built()
 
 
-@pytest.fixture
-def receiver():
-    r = receiver_mod.Receiver()
-    yield r
-    r.close()
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
+wait_for = receiver_mod.wait_for
 
 
 def decode_form(form):

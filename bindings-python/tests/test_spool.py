@@ -14,26 +14,11 @@ import pytest
 import receiver as receiver_mod
 import sensorsanalytics as sa
 
-if receiver_mod.binary() is None:
-    if os.environ.get("SA_REQUIRE_RECEIVER"):
-        raise RuntimeError("sa-receiver is missing (SA_RECEIVER)")
-    pytest.skip("no sa-receiver binary (cargo build -p sa-receiver)", allow_module_level=True)
-
-
-@pytest.fixture
-def receiver():
-    r = receiver_mod.Receiver()
-    yield r
-    r.close()
+receiver_mod.skip_module_unless_built()
 
 
 def wait_for(predicate, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
+    return receiver_mod.wait_for(predicate, timeout, 0.05)
 
 
 def seqs(receiver):
