@@ -45,7 +45,9 @@ fn six_properties(i: i64) -> Properties<'static> {
 
 fn config(spool: Option<&std::path::Path>) -> AsyncBatchConfig {
     AsyncBatchConfig {
-        max_size: 100_000,
+        // Holds a whole burst: the caller outruns gzip, and a refused record would be
+        // measured as a (cheap) error, not as a call.
+        max_size: 1_000_000,
         close_timeout: Duration::from_secs(300),
         spool: spool.map(|d| SpoolConfig {
             dir: d.to_owned(),
