@@ -2,7 +2,8 @@
 //! `spool/deliver.rs`) keep about requests: how many are under way, the batches waiting to be
 //! retried with their not-before times, and the receiver's health. They differ only in where
 //! new batches come from (the channel, or the spool's segments), so handing batches to the
-//! senders is written once, here.
+//! senders, and settling what comes back (counters, health, the retry schedule and budget),
+//! is written once, here; a dispatcher only says what becomes of a batch it cannot keep.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -11,8 +12,32 @@ use std::time::Instant;
 use crossbeam_channel::Sender;
 
 use super::health::Health;
-use super::senders::Batch;
+use super::retry::{give_up_error, Attempt, RetryPolicy};
+use super::senders::{Batch, Outcome};
 use super::stats::Counters;
+use crate::error::Error;
+
+/// What became of a batch a sender handed back, once [`Flight::settle`] has done the
+/// bookkeeping both dispatchers share. Only the dispatcher knows what "done with it" means
+/// (an index range, a spool segment), so the batch comes back to it unless it is kept.
+pub(crate) enum Settled {
+    Delivered(Batch),
+    /// Refused for good, or out of its retry budget: the dispatcher reports it.
+    GaveUp(Batch, Error),
+    /// Retryable, but the dispatcher is shutting down: it decides (the in-memory one gives
+    /// it up, the spool leaves it in its segment for the next time).
+    Aborted(Batch, Error),
+    /// In the retry queue for another attempt.
+    Kept,
+}
+
+/// Whether a retryable batch has a budget (the in-memory pipeline, which must give up some
+/// time) or waits as long as it takes (the spool, where it is safe on disk).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Budget {
+    Limited,
+    Unlimited,
+}
 
 pub(crate) struct Flight {
     /// To the sender threads; `None` once aborted (they end after their current batch).
@@ -106,9 +131,69 @@ impl Flight {
     }
 
     /// A batch of `n` records came back from a sender.
-    pub fn landed(&mut self, n: usize) {
+    fn landed(&mut self, n: usize) {
         self.in_flight -= 1;
         self.counters.in_flight.fetch_sub(n, Ordering::Relaxed);
+    }
+
+    /// Takes a batch back from a sender: counts it, tells the receiver's health, and either
+    /// schedules its next attempt or returns it to the dispatcher with what became of it.
+    ///
+    /// A retryable batch waits the base backoff (or the server's `Retry-After`) while the
+    /// receiver answers others: it was unlucky, not the receiver overloaded (that is the
+    /// health's down state, which backs off exponentially with one probe at a time), and a
+    /// growing wait would leave a few unlucky batches waiting for many seconds at close.
+    /// While the receiver is down the batch waits for the probe, and an outage is not its
+    /// fault: its budget starts again once the receiver answers.
+    pub fn settle(&mut self, o: Outcome, policy: &RetryPolicy, budget: Budget, aborted: bool) -> Settled {
+        let mut batch = o.batch;
+        self.landed(batch.records.len());
+        let (message, retry_after, unreachable) = match o.result {
+            Attempt::Delivered => {
+                self.health.on_success();
+                Counters::add(&self.counters.sent, batch.records.len());
+                return Settled::Delivered(batch);
+            }
+            Attempt::Final(e) => return Settled::GaveUp(batch, e),
+            Attempt::Retry {
+                message,
+                retry_after,
+                unreachable,
+            } => (message, retry_after, unreachable),
+        };
+        Counters::add(&self.counters.retried, 1);
+        self.counters.set_error(&message);
+        let was_down = self.health.is_down();
+        self.health.on_failure(unreachable, retry_after, policy);
+        if aborted {
+            let e = give_up_error(&message, batch.attempts + 1, Instant::now(), "consumer closing");
+            return Settled::Aborted(batch, e);
+        }
+        if was_down || self.health.is_down() {
+            batch.attempts = 0;
+            batch.first_try = None;
+            batch.not_before = self.health.probe_due().unwrap_or_else(Instant::now);
+        } else {
+            batch.attempts += 1;
+            let first = *batch.first_try.get_or_insert_with(Instant::now);
+            let wait = policy.delay(1, retry_after);
+            let why = if budget == Budget::Unlimited {
+                None
+            } else if policy.max_attempts.is_some_and(|m| batch.attempts >= m) {
+                Some("attempt limit")
+            } else if first.elapsed() + wait > policy.max_elapsed {
+                Some("retry time limit")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                let e = give_up_error(&message, batch.attempts, first, why);
+                return Settled::GaveUp(batch, e);
+            }
+            batch.not_before = Instant::now() + wait;
+        }
+        self.retry_later(batch);
+        Settled::Kept
     }
 
     /// When the earliest retry is due.

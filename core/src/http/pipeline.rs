@@ -27,8 +27,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, never, select, unbounded, Receiver, RecvTimeoutError, Sender};
 
-use super::flight::Flight;
-use super::retry::{give_up_error, Attempt, RetryPolicy};
+use super::flight::{Budget, Flight, Settled};
+use super::retry::RetryPolicy;
 use super::senders::{self, Batch, Outcome, Target};
 use super::stats::Counters;
 use super::transport::Transport;
@@ -362,67 +362,10 @@ impl Dispatcher {
 
     /// A batch came back from a sender.
     fn resolve(&mut self, o: Outcome) {
-        let mut batch = o.batch;
-        let n = batch.records.len();
-        self.flight.landed(n);
-        match o.result {
-            Attempt::Delivered => {
-                self.flight.health.on_success();
-                Counters::add(&self.counters.sent, n);
-                self.forget(&batch);
-            }
-            Attempt::Final(e) => self.give_up(batch, &e),
-            Attempt::Retry {
-                message,
-                retry_after,
-                unreachable,
-            } => {
-                Counters::add(&self.counters.retried, 1);
-                self.counters.set_error(&message);
-                let policy = &self.settings.retry;
-                let was_down = self.flight.health.is_down();
-                self.flight
-                    .health
-                    .on_failure(unreachable, retry_after, policy);
-                if self.aborted {
-                    let e = give_up_error(
-                        &message,
-                        batch.attempts + 1,
-                        Instant::now(),
-                        "consumer closing",
-                    );
-                    return self.give_up(batch, &e);
-                }
-                if was_down || self.flight.health.is_down() {
-                    // An outage is not this batch's fault: its budget starts again once the
-                    // receiver answers.
-                    batch.attempts = 0;
-                    batch.first_try = None;
-                    batch.not_before = self.flight.health.probe_due().unwrap_or_else(Instant::now);
-                } else {
-                    batch.attempts += 1;
-                    let first = *batch.first_try.get_or_insert_with(Instant::now);
-                    // The receiver answers others: this batch was unlucky, not the receiver
-                    // overloaded (that is `health`'s down state, which backs off
-                    // exponentially). So it waits the base backoff each time (or the
-                    // server's Retry-After), not a growing one that would leave a few
-                    // unlucky batches waiting for many seconds at close.
-                    let wait = policy.delay(1, retry_after);
-                    let why = if policy.max_attempts.is_some_and(|m| batch.attempts >= m) {
-                        Some("attempt limit")
-                    } else if first.elapsed() + wait > policy.max_elapsed {
-                        Some("retry time limit")
-                    } else {
-                        None
-                    };
-                    if let Some(why) = why {
-                        let e = give_up_error(&message, batch.attempts, first, why);
-                        return self.give_up(batch, &e);
-                    }
-                    batch.not_before = Instant::now() + wait;
-                }
-                self.flight.retry_later(batch);
-            }
+        match self.flight.settle(o, &self.settings.retry, Budget::Limited, self.aborted) {
+            Settled::Delivered(batch) => self.forget(&batch),
+            Settled::GaveUp(batch, e) | Settled::Aborted(batch, e) => self.give_up(batch, &e),
+            Settled::Kept => {}
         }
     }
 

@@ -21,9 +21,8 @@ use crossbeam_channel::{never, select, Receiver, Sender};
 use super::files::{self, Segment};
 use super::format;
 use super::Event;
-use crate::http::flight::Flight;
+use crate::http::flight::{Budget, Flight, Settled};
 use crate::http::pipeline::{call_give_up, Settings};
-use crate::http::retry::Attempt;
 use crate::http::senders::{Batch, Outcome};
 use crate::http::Counters;
 
@@ -319,48 +318,22 @@ impl Deliverer {
     }
 
     fn resolve(&mut self, o: Outcome) {
-        let mut batch = o.batch;
-        let n = batch.records.len();
-        self.flight.landed(n);
-        match o.result {
-            Attempt::Delivered => {
-                self.flight.health.on_success();
-                Counters::add(&self.counters.sent, n);
+        match self.flight.settle(o, &self.settings.retry, Budget::Unlimited, self.aborted) {
+            Settled::Delivered(batch) => {
                 if self.name_of(&batch).is_some_and(|s| !self.segs[s].own) {
-                    Counters::add(&self.counters.replayed, n);
+                    Counters::add(&self.counters.replayed, batch.records.len());
                 }
                 self.done_with(&batch);
             }
-            Attempt::Final(e) => {
+            Settled::GaveUp(batch, e) => {
                 // The receiver refuses these records for good: keeping them would block
                 // nothing but help nobody. Reported like any record given up on.
-                self.counters.fail(n, &e);
+                self.counters.fail(batch.records.len(), &e);
                 call_give_up(&self.settings, &batch.records, &e);
                 self.done_with(&batch);
             }
-            Attempt::Retry {
-                message,
-                retry_after,
-                unreachable,
-            } => {
-                Counters::add(&self.counters.retried, 1);
-                self.counters.set_error(&message);
-                self.flight
-                    .health
-                    .on_failure(unreachable, retry_after, &self.settings.retry);
-                if self.aborted {
-                    // Stays in its segment, for the next time.
-                    return;
-                }
-                batch.attempts += 1;
-                // While the receiver answers others, the base backoff (see pipeline.rs);
-                // while it is down, the next probe.
-                batch.not_before = match self.flight.health.probe_due() {
-                    Some(p) => p,
-                    None => Instant::now() + self.settings.retry.delay(1, retry_after),
-                };
-                self.flight.retry_later(batch);
-            }
+            // Stays in its segment, for the next time.
+            Settled::Aborted(..) | Settled::Kept => {}
         }
     }
 
