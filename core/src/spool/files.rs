@@ -19,6 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::format::{self, Header};
 use crate::error::{Error, Result};
+use crate::fork::CloseInChild;
 
 pub(crate) const EXT: &str = "saspool";
 
@@ -37,8 +38,17 @@ fn flock(file: &File, blocking: bool) -> io::Result<()> {
 pub(crate) struct Segment {
     pub name: String,
     pub path: PathBuf,
+    /// Declared before `file`, so dropped before it is closed (see fork.rs).
+    _fork: CloseInChild,
     /// Open, and locked by this process.
     pub file: File,
+}
+
+impl Segment {
+    pub fn new(name: String, path: PathBuf, file: File) -> Self {
+        let fork = CloseInChild::new(file.as_raw_fd());
+        Segment { name, path, _fork: fork, file }
+    }
 }
 
 /// Creates the directory if needed and checks that we can write there and that nothing in
@@ -124,7 +134,7 @@ impl Namer {
             let _ = fs::remove_file(&tmp);
             return Err(e);
         }
-        Ok(Segment { name, path, file })
+        Ok(Segment::new(name, path, file))
     }
 }
 
@@ -170,7 +180,7 @@ pub(crate) fn adopt_orphans(dir: &Path, known: &dyn Fn(&str) -> bool) -> Scan {
         let mut head = [0u8; format::HEADER_LEN];
         let n = read_up_to(&mut file, &mut head).unwrap_or(0);
         match format::check_header(&head[..n]) {
-            Header::Ours => scan.adopted.push(Segment { name, path, file }),
+            Header::Ours => scan.adopted.push(Segment::new(name, path, file)),
             Header::Short => {
                 // Created and never written: nothing to send.
                 let _ = fs::remove_file(&path);

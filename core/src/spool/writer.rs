@@ -134,11 +134,7 @@ impl Writer {
 
     fn open(&mut self) -> std::io::Result<Active> {
         let seg = self.namer.create()?;
-        let reader = Segment {
-            name: seg.name.clone(),
-            path: seg.path.clone(),
-            file: seg.file.try_clone()?,
-        };
+        let reader = Segment::new(seg.name.clone(), seg.path.clone(), seg.file.try_clone()?);
         let len = format::HEADER_LEN as u64;
         Counters::add_u64(&self.counters.spool_bytes, len);
         let _ = self.events.send(Event::Segment(reader));
