@@ -23,6 +23,7 @@ use super::{options, Consumer};
 use crate::error::{Error, Result};
 use crate::fork;
 use crate::http::pipeline::{Engine, Item, Settings};
+use crate::http::senders::{HttpPost, Post};
 use crate::http::{self, Counters, ReqwestTransport, RetryPolicy, Stats, Transport};
 use crate::spool::{self, SpoolConfig};
 
@@ -123,7 +124,8 @@ impl FlushReport {
 
 pub struct AsyncBatchConsumer {
     settings: Arc<Settings>,
-    transport: Arc<dyn Transport>,
+    /// How a batch is sent (kept for the pipeline a fork child starts).
+    post: Arc<dyn Post>,
     flush_timeout: Duration,
     close_timeout: Duration,
     /// This process's pipeline (or, in a fork child not yet sending, the parent's).
@@ -159,10 +161,15 @@ impl AsyncBatchConsumer {
             on_give_up: config.on_give_up,
             spool: config.spool,
         });
-        let engine = Engine::start(settings.clone(), transport.clone(), fork::generation())?;
+        let post: Arc<dyn Post> = Arc::new(HttpPost {
+            url: settings.url.clone(),
+            timeout: settings.timeout,
+            transport,
+        });
+        let engine = Engine::start(settings.clone(), post.clone(), fork::generation())?;
         Ok(AsyncBatchConsumer {
             settings,
-            transport,
+            post,
             flush_timeout: config.flush_timeout,
             close_timeout: config.close_timeout,
             engine: ArcSwapOption::from_pointee(engine),
@@ -192,7 +199,7 @@ impl AsyncBatchConsumer {
         }
         let new = Arc::new(Engine::start(
             self.settings.clone(),
-            self.transport.clone(),
+            self.post.clone(),
             generation,
         )?);
         let prev = Guard::into_inner(self.engine.compare_and_swap(&current, Some(new.clone())));

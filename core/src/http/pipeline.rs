@@ -29,9 +29,8 @@ use crossbeam_channel::{bounded, never, select, unbounded, Receiver, RecvTimeout
 
 use super::flight::{Budget, Flight, Settled};
 use super::retry::RetryPolicy;
-use super::senders::{self, Batch, Outcome, Target};
+use super::senders::{self, Batch, Outcome, Post};
 use super::stats::Counters;
-use super::transport::Transport;
 use crate::error::{Error, Result};
 
 /// Told of every batch given up on, with its records and the reason.
@@ -76,7 +75,7 @@ pub(crate) struct Engine {
 impl Engine {
     pub fn start(
         settings: Arc<Settings>,
-        transport: Arc<dyn Transport>,
+        post: Arc<dyn Post>,
         generation: u64,
     ) -> Result<Engine> {
         let (tx, rx) = bounded(settings.max_size.max(1));
@@ -84,16 +83,11 @@ impl Engine {
         let (abort_tx, abort_rx) = bounded::<()>(0);
         let (alive_tx, finished) = bounded::<()>(0);
         let counters = Arc::new(Counters::default());
-        let target = Arc::new(Target {
-            url: settings.url.clone(),
-            timeout: settings.timeout,
-            transport,
-        });
         if let Some(spool) = &settings.spool {
             let handles = crate::spool::start(
                 spool,
                 settings.clone(),
-                target,
+                post,
                 counters.clone(),
                 rx.clone(),
                 abort_rx,
@@ -112,7 +106,7 @@ impl Engine {
         let (done, mut handles) = senders::start(
             settings.max_in_flight,
             "sensorsanalytics-async-send",
-            target,
+            post,
             work_rx,
             alive_tx.clone(),
         )?;

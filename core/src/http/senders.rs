@@ -56,11 +56,37 @@ pub(crate) struct Outcome {
     pub result: Attempt,
 }
 
-/// Where and how the senders post.
-pub(crate) struct Target {
+/// How a sender makes its one attempt at a batch. HTTP is [`HttpPost`]; another sink plugs
+/// into the same dispatchers (retry queue, receiver health, spool, flush and close bounds) by
+/// implementing this. Called on a sender thread; a panic is caught and made a final error.
+pub(crate) trait Post: Send + Sync {
+    fn attempt(&self, batch: &mut Batch) -> Attempt;
+}
+
+/// Posts a batch to a Sensors receiver: gzip + Base64 once (the form is kept in the batch for
+/// its retries), then one request.
+pub(crate) struct HttpPost {
     pub url: String,
     pub timeout: Option<Duration>,
     pub transport: Arc<dyn Transport>,
+}
+
+impl Post for HttpPost {
+    fn attempt(&self, batch: &mut Batch) -> Attempt {
+        let headers = [("User-Agent", USER_AGENT)];
+        let req = Request {
+            url: &self.url,
+            headers: &headers,
+            timeout: self.timeout,
+        };
+        let form = batch
+            .form
+            .take()
+            .unwrap_or_else(|| encode_data_list(&batch.records));
+        let result = attempt(&*self.transport, &req, &form);
+        batch.form = Some(form);
+        result
+    }
 }
 
 /// Starts `n` sender threads named `{name}-{i}`. They end when `work`'s senders are all
@@ -68,15 +94,15 @@ pub(crate) struct Target {
 pub(crate) fn start(
     n: usize,
     name: &str,
-    target: Arc<Target>,
+    post: Arc<dyn Post>,
     work: Receiver<Batch>,
     alive: Sender<()>,
 ) -> Result<(Receiver<Outcome>, Vec<JoinHandle<()>>)> {
     let (done_tx, done_rx) = unbounded::<Outcome>();
     let mut handles = Vec::new();
     for i in 0..n.max(1) {
-        let (target, work, done, alive) = (
-            target.clone(),
+        let (post, work, done, alive) = (
+            post.clone(),
             work.clone(),
             done_tx.clone(),
             alive.clone(),
@@ -85,31 +111,18 @@ pub(crate) fn start(
             .name(format!("{name}-{i}"))
             .spawn(move || {
                 let _alive = alive;
-                run(&target, work, done);
+                run(&*post, work, done);
             })
-            .map_err(|e| Error::Network(format!("cannot start the HTTP sender threads: {e}")))?;
+            .map_err(|e| Error::Network(format!("cannot start the sender threads: {e}")))?;
         handles.push(h);
     }
     Ok((done_rx, handles))
 }
 
-fn run(target: &Target, work: Receiver<Batch>, done: Sender<Outcome>) {
-    let headers = [("User-Agent", USER_AGENT)];
-    let req = Request {
-        url: &target.url,
-        headers: &headers,
-        timeout: target.timeout,
-    };
+fn run(post: &dyn Post, work: Receiver<Batch>, done: Sender<Outcome>) {
     for mut batch in work {
-        let form = batch
-            .form
-            .take()
-            .unwrap_or_else(|| encode_data_list(&batch.records));
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            attempt(&*target.transport, &req, &form)
-        }))
-        .unwrap_or_else(|_| Attempt::Final(Error::Network("the HTTP transport panicked".into())));
-        batch.form = Some(form);
+        let result = catch_unwind(AssertUnwindSafe(|| post.attempt(&mut batch)))
+            .unwrap_or_else(|_| Attempt::Final(Error::Network("the sender panicked".into())));
         // The dispatcher outlives its senders' batches; if it is gone, so is the consumer.
         let _ = done.send(Outcome { batch, result });
     }

@@ -23,7 +23,7 @@ use crossbeam_channel::{unbounded, Receiver, Sender};
 
 use crate::error::{Error, Result};
 use crate::http::pipeline::{Item, Settings};
-use crate::http::senders::{self, Target};
+use crate::http::senders::{self, Post};
 use crate::http::Counters;
 
 pub(crate) use files::check_dir;
@@ -57,7 +57,7 @@ pub(crate) enum Event {
 pub(crate) fn start(
     spool: &SpoolConfig,
     settings: Arc<Settings>,
-    target: Arc<Target>,
+    post: Arc<dyn Post>,
     counters: Arc<Counters>,
     rx: Receiver<Item>,
     abort: Receiver<()>,
@@ -68,7 +68,7 @@ pub(crate) fn start(
     let (done, mut handles) = senders::start(
         settings.max_in_flight,
         "sensorsanalytics-spool-send",
-        target,
+        post,
         work_rx,
         alive.clone(),
     )?;
