@@ -40,6 +40,22 @@ fn segment_files(dir: &Path) -> Vec<std::path::PathBuf> {
     v
 }
 
+/// Waits until no thread of a closed consumer holds a segment any more, as when its process
+/// has exited: `close()` may return while a request to a down receiver is still under way
+/// (its bound ran out), and the segments stay locked until that thread lets go.
+fn wait_released(dir: &Path) {
+    use std::os::unix::io::AsRawFd;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for path in segment_files(dir) {
+        let Ok(f) = std::fs::File::open(&path) else { continue };
+        // SAFETY: flock on a descriptor we own; the lock goes with `f`.
+        while unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            assert!(Instant::now() < deadline, "{} still locked", path.display());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
 #[test]
 fn down_then_back_in_one_process_loses_nothing_and_flush_does_not_wait() {
     let dir = tempfile::tempdir().unwrap();
@@ -87,6 +103,7 @@ fn what_a_closed_process_left_is_sent_by_the_next_one() {
         assert_eq!(c.stats().spooled, 5000);
     }
     assert!(!segment_files(dir.path()).is_empty());
+    wait_released(dir.path());
     let r2 = receiver();
     let c = AsyncBatchConsumer::new(&r2.url(), config(dir.path())).unwrap();
     for i in 5000..5100 {
@@ -119,6 +136,7 @@ fn a_torn_tail_and_a_damaged_record_are_skipped_and_counted() {
         }
         c.close().unwrap();
     }
+    wait_released(dir.path());
     let files = segment_files(dir.path());
     let last = files.last().unwrap();
     let mut bytes = std::fs::read(last).unwrap();
@@ -176,6 +194,8 @@ fn a_full_spool_refuses_records_at_the_call() {
     assert_eq!(s.dropped, refused);
     assert_eq!(s.spooled, accepted);
     // The next process delivers every accepted one.
+    drop(c);
+    wait_released(dir.path());
     let r2 = receiver();
     let c2 = AsyncBatchConsumer::new(&r2.url(), config(dir.path())).unwrap();
     c2.close().unwrap();
