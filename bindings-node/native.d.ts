@@ -62,14 +62,14 @@ export declare class NativeConsumer {
   finishSync(close: boolean): void
   /**
    * `DefaultConsumer(url_prefix, request_timeout=None)`: one request per record, made on
-   * the consumer's own thread (see background.rs).
+   * the consumer's own thread.
    */
-  static defaultConsumer(urlPrefix: string, requestTimeoutMs?: number | undefined | null): NativeConsumer
+  static defaultConsumer(urlPrefix: string, requestTimeoutMs?: number | undefined | null, onFailure?: (error: Error) => void): NativeConsumer
   /**
    * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends every `max_size`
    * records, on the consumer's own thread.
    */
-  static batch(urlPrefix: string, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
+  static batch(urlPrefix: string, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null, onFailure?: (error: Error) => void): NativeConsumer
   /**
    * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
    * max_size=1000, request_timeout=None)`: the core's own sender thread; `send` never waits.
@@ -77,9 +77,9 @@ export declare class NativeConsumer {
   static asyncBatch(urlPrefix: string, flushMaxTimeSecs: number, flushSize: number, maxBatchSize: number, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
   /**
    * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
-   * debug API, on the consumer's own thread; a rejection fails the next flush.
+   * debug API, on the consumer's own thread; a rejection is a Debug failure.
    */
-  static debug(urlPrefix: string, writeData: boolean, requestTimeoutMs?: number | undefined | null): NativeConsumer
+  static debug(urlPrefix: string, writeData: boolean, requestTimeoutMs?: number | undefined | null, onFailure?: (error: Error) => void): NativeConsumer
 }
 
 export declare class NativeRecording {

@@ -109,37 +109,54 @@ function positiveInt(value, name) {
   return value;
 }
 
+/**
+ * What the Default/Batch/Debug consumers do with a failure when it happens, on the JS thread:
+ * a process warning carrying the SDK's error (`process.on('warning', ...)` sees it; Node
+ * prints it on stderr by default). It also counts in stats() and rejects the next flush().
+ */
+function onFailure(err) {
+  process.emitWarning(err);
+}
+
 function url(value) {
   if (typeof value !== 'string') throw new TypeError('urlPrefix must be a string');
   return value;
 }
 
+/** The HTTP consumers: their counters. */
+class HttpConsumer extends NativeBackedConsumer {
+  /**
+   * The counters: records sent, failed (as they failed: also emitted as a warning or, for
+   * AsyncBatchConsumer, given up on after the retries), dropped (refused: queue full or
+   * closed), retried requests, queue depth, last error, and the spool's.
+   */
+  stats() {
+    return this[NATIVE].stats();
+  }
+}
+
 /**
  * `DefaultConsumer(url_prefix, request_timeout=None)`: one request per record. The request
- * is made on the consumer's own thread, never on the JS thread; a failure rejects the next
- * flush() or close().
+ * is made on the consumer's own thread, never on the JS thread; a failure is emitted as a
+ * process warning when it happens, counted in stats(), and rejects the next flush() or close().
  */
-class DefaultConsumer extends NativeBackedConsumer {
+class DefaultConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
     const { requestTimeout } = options(params(args, ['requestTimeout']), 'DefaultConsumer');
-    super(NativeConsumer.defaultConsumer(url(urlPrefix), timeout(requestTimeout)));
+    super(NativeConsumer.defaultConsumer(url(urlPrefix), timeout(requestTimeout), onFailure));
   }
 }
 
 /**
  * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: one request per `maxSize`
- * records (at most 50), sent on the consumer's own thread; failures reject the next flush().
+ * records (at most 50), sent on the consumer's own thread; failures are reported as
+ * DefaultConsumer's.
  */
-class BatchConsumer extends NativeBackedConsumer {
+class BatchConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
     const o = options(params(args, ['maxSize', 'requestTimeout']), 'BatchConsumer');
     const { maxSize = 50, requestTimeout } = o;
-    super(NativeConsumer.batch(url(urlPrefix), positiveInt(maxSize, 'maxSize'), timeout(requestTimeout), spool(o)));
-  }
-
-  /** The counters, as AsyncBatchConsumer's. */
-  stats() {
-    return this[NATIVE].stats();
+    super(NativeConsumer.batch(url(urlPrefix), positiveInt(maxSize, 'maxSize'), timeout(requestTimeout), spool(o), onFailure));
   }
 }
 
@@ -157,7 +174,7 @@ function spool(o) {
  * max_size=1000, request_timeout=None)`: a background sender; `flushMaxTime` in seconds.
  * send() fails with SensorsAnalyticsNetworkException when `maxSize` records are waiting.
  */
-class AsyncBatchConsumer extends NativeBackedConsumer {
+class AsyncBatchConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
     const o = options(params(args, ['flushMaxTime', 'flushSize', 'maxBatchSize', 'maxSize', 'requestTimeout']), 'AsyncBatchConsumer');
     const {
@@ -180,25 +197,17 @@ class AsyncBatchConsumer extends NativeBackedConsumer {
       spool(o),
     ));
   }
-
-  /**
-   * The counters: records sent, failed (given up on after the retries, also warned about on
-   * stderr), dropped (refused: queue full or closed), retried requests, queue depth, last error.
-   */
-  stats() {
-    return this[NATIVE].stats();
-  }
 }
 
 /**
  * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
  * debug API (`Dry-Run` when `writeData` is false), verdicts printed on stdout. A rejected
- * record rejects the next flush() or close() with SensorsAnalyticsDebugException.
+ * record is a SensorsAnalyticsDebugException, reported as DefaultConsumer's failures.
  */
-class DebugConsumer extends NativeBackedConsumer {
+class DebugConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
     const { writeData = true, requestTimeout } = options(params(args, ['writeData', 'requestTimeout']), 'DebugConsumer');
-    super(NativeConsumer.debug(url(urlPrefix), !!writeData, timeout(requestTimeout)));
+    super(NativeConsumer.debug(url(urlPrefix), !!writeData, timeout(requestTimeout), onFailure));
   }
 }
 

@@ -7,18 +7,16 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
-use sensorsanalytics::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer, Stats};
+use sensorsanalytics::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer};
 
 use crate::error::{self, Failure};
 use crate::task::{self, ConsumerTask, Op};
 
-/// Reads a consumer's counters; only consumers that keep them have one.
-pub(crate) type StatsSource = Arc<dyn Fn() -> Stats + Send + Sync>;
-
 #[napi]
 pub struct NativeConsumer {
     pub(crate) inner: Arc<dyn Consumer>,
-    pub(crate) stats: Option<StatsSource>,
+    /// An HTTP consumer: `stats()` reads its counters (the others keep none).
+    http: bool,
 }
 
 /// An HTTP consumer's counters (docs/SPEC.md §4: nothing is lost silently), as a JS object.
@@ -49,13 +47,18 @@ pub struct ConsumerStats {
 impl NativeConsumer {
     /// A handle on a core consumer made elsewhere in the binding (recording.rs).
     pub(crate) fn from_core(inner: Arc<dyn Consumer>) -> Self {
-        NativeConsumer { inner, stats: None }
+        NativeConsumer { inner, http: false }
+    }
+
+    /// A handle on one of the HTTP consumers (http_consumer.rs).
+    pub(crate) fn http(inner: Arc<dyn Consumer>) -> Self {
+        NativeConsumer { inner, http: true }
     }
 }
 
-pub(crate) fn made(env: &Env, c: sensorsanalytics::Result<impl Consumer + 'static>) -> Result<NativeConsumer> {
+fn made(env: &Env, c: sensorsanalytics::Result<impl Consumer + 'static>) -> Result<NativeConsumer> {
     match c {
-        Ok(c) => Ok(NativeConsumer { inner: Arc::new(c), stats: None }),
+        Ok(c) => Ok(NativeConsumer::from_core(Arc::new(c))),
         Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
     }
 }
@@ -65,10 +68,7 @@ impl NativeConsumer {
     /// `ConsoleConsumer()`
     #[napi(factory, catch_unwind)]
     pub fn console() -> Self {
-        NativeConsumer {
-            inner: Arc::new(ConsoleConsumer::new()),
-            stats: None,
-        }
+        NativeConsumer::from_core(Arc::new(ConsoleConsumer::new()))
     }
 
     /// `LoggingConsumer(prefix, backupCount=0, when='midnight')`
@@ -92,7 +92,10 @@ impl NativeConsumer {
     /// The consumer's counters, or null for a consumer that keeps none.
     #[napi(catch_unwind)]
     pub fn stats(&self) -> Option<ConsumerStats> {
-        let s = (self.stats.as_ref()?)();
+        if !self.http {
+            return None;
+        }
+        let s = self.inner.stats();
         Some(ConsumerStats {
             sent: s.sent as f64,
             failed: s.failed as f64,

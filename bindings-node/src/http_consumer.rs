@@ -1,33 +1,69 @@
 //! The HTTP consumers' factories (DefaultConsumer, BatchConsumer, AsyncBatchConsumer,
 //! DebugConsumer) on the native consumer class: lib/consumers.js wraps them in the public
 //! classes.
+//!
+//! The reference's Default/Batch/Debug consumers send on the caller's thread, which in Node
+//! would stall the event loop for a network round trip: here they sit behind core's
+//! `DeferredConsumer` (a queue and a sender thread), and each failure is handed to the JS
+//! function `onFailure` when it happens, through a thread-safe function that never keeps the
+//! process alive (ARCHITECTURE.md, "Threads").
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use napi::bindgen_prelude::Function;
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, Result};
 use napi_derive::napi;
-use sensorsanalytics::{AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer};
+use sensorsanalytics::{
+    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, Consumer, DebugConsumer, DefaultConsumer,
+    DeferredConsumer, DeferredOptions,
+};
 
-use crate::background::Background;
-use crate::consumer::{made, NativeConsumer, StatsSource};
-use crate::error::{self, Failure};
+use crate::consumer::NativeConsumer;
+use crate::error::{self, ErrorValue, Failure};
+
+/// `onFailure(error)`: called on the JS thread with an instance of the package's class.
+type OnFailure<'a> = Function<'a, ErrorValue, ()>;
+
+/// `inner` behind a deferred-send queue whose failures go to `on_failure` as they happen.
+fn deferred(
+    env: &Env,
+    name: &str,
+    inner: sensorsanalytics::Result<impl Consumer + 'static>,
+    on_failure: Option<OnFailure<'_>>,
+) -> Result<NativeConsumer> {
+    let callback = match on_failure {
+        None => None,
+        Some(f) => {
+            // Weak: a pending failure report does not keep the event loop alive.
+            let tsfn = Arc::new(f.build_threadsafe_function::<ErrorValue>().callee_handled::<false>().weak::<true>().build()?);
+            let cb: sensorsanalytics::consumer::FailureCallback = Arc::new(move |e: &sensorsanalytics::Error| {
+                tsfn.call(ErrorValue(e.clone()), ThreadsafeFunctionCallMode::NonBlocking);
+            });
+            Some(cb)
+        }
+    };
+    let made = inner.and_then(|c| DeferredConsumer::new(name, c, DeferredOptions { on_failure: callback, ..Default::default() }));
+    match made {
+        Ok(c) => Ok(NativeConsumer::http(Arc::new(c))),
+        Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
+    }
+}
 
 #[napi]
 impl NativeConsumer {
     /// `DefaultConsumer(url_prefix, request_timeout=None)`: one request per record, made on
-    /// the consumer's own thread (see background.rs).
+    /// the consumer's own thread.
     #[napi(factory, catch_unwind)]
     pub fn default_consumer(
         env: Env,
         url_prefix: String,
         request_timeout_ms: Option<u32>,
+        #[napi(ts_arg_type = "(error: Error) => void")] on_failure: Option<OnFailure<'_>>,
     ) -> Result<Self> {
         let timeout = request_timeout_ms.map(u64::from);
-        made(
-            &env,
-            DefaultConsumer::new(&url_prefix, timeout).and_then(|c| Background::new("default", c)),
-        )
+        deferred(&env, "default", DefaultConsumer::new(&url_prefix, timeout), on_failure)
     }
 
     /// `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends every `max_size`
@@ -39,6 +75,7 @@ impl NativeConsumer {
         max_size: u32,
         request_timeout_ms: Option<u32>,
         spool: Option<SpoolArgs>,
+        #[napi(ts_arg_type = "(error: Error) => void")] on_failure: Option<OnFailure<'_>>,
     ) -> Result<Self> {
         let timeout = request_timeout_ms.map(u64::from);
         let c = spool_config(spool).and_then(|spool| match spool {
@@ -51,17 +88,7 @@ impl NativeConsumer {
                 Arc::new(sensorsanalytics::ReqwestTransport::new()),
             ),
         });
-        // The counters are the core consumer's (with a spool: the spool's too).
-        let made = c.and_then(|c| {
-            let c = Arc::new(c);
-            let counters = c.clone();
-            let stats: StatsSource = Arc::new(move || counters.stats());
-            Background::new("batch", c).map(|bg| (bg, stats))
-        });
-        match made {
-            Ok((bg, stats)) => Ok(NativeConsumer { inner: Arc::new(bg), stats: Some(stats) }),
-            Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
-        }
+        deferred(&env, "batch", c, on_failure)
     }
 
     /// `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
@@ -102,30 +129,23 @@ impl NativeConsumer {
             ..AsyncBatchConfig::default()
         };
         match AsyncBatchConsumer::new(&url_prefix, config) {
-            Ok(c) => {
-                let c = Arc::new(c);
-                let counters = c.clone();
-                Ok(NativeConsumer { inner: c, stats: Some(Arc::new(move || counters.stats())) })
-            }
+            Ok(c) => Ok(NativeConsumer::http(Arc::new(c))),
             Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
         }
     }
 
     /// `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
-    /// debug API, on the consumer's own thread; a rejection fails the next flush.
+    /// debug API, on the consumer's own thread; a rejection is a Debug failure.
     #[napi(factory, catch_unwind)]
     pub fn debug(
         env: Env,
         url_prefix: String,
         write_data: bool,
         request_timeout_ms: Option<u32>,
+        #[napi(ts_arg_type = "(error: Error) => void")] on_failure: Option<OnFailure<'_>>,
     ) -> Result<Self> {
         let timeout = request_timeout_ms.map(u64::from);
-        made(
-            &env,
-            DebugConsumer::new(&url_prefix, write_data, timeout)
-                .and_then(|c| Background::new("debug", c)),
-        )
+        deferred(&env, "debug", DebugConsumer::new(&url_prefix, write_data, timeout), on_failure)
     }
 }
 

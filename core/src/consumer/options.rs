@@ -32,6 +32,10 @@ pub const DEFAULT_MAX_BATCH_SIZE: usize = 100;
 pub const DEFAULT_QUEUE_SIZE: usize = 1000;
 /// `DebugConsumer(url, write_data=True)`
 pub const DEFAULT_WRITE_DATA: bool = true;
+/// A deferred-send queue (`DeferredConsumer`, in front of Node's Default/Batch/Debug
+/// consumers): records waiting at most, and how long flush/close wait for them.
+pub const DEFAULT_DEFERRED_QUEUE_SIZE: usize = 10_000;
+pub const DEFAULT_DEFERRED_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// `spool_max_bytes`: 1 GiB.
 pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 1 << 30;
 
