@@ -36,11 +36,20 @@ function params(args, names) {
   return opts;
 }
 
-function nonNegativeInt(value, name) {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new TypeError(`${name} must be a non-negative integer`);
-  }
+/**
+ * A numeric option as given, for core to check and normalise (its one rule for zero,
+ * negative, fractional and too large; its defaults for undefined): only the JS type is
+ * checked here.
+ */
+function number(value, name) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number`);
   return value;
+}
+
+/** A string or boolean option as given, or undefined for core's default. */
+function given(value, convert) {
+  return value === undefined || value === null ? undefined : convert(value);
 }
 
 class NativeBackedConsumer {
@@ -77,8 +86,8 @@ class ConsoleConsumer extends NativeBackedConsumer {
  */
 class LoggingConsumer extends NativeBackedConsumer {
   constructor(prefix, ...args) {
-    const { backupCount = 0, when = 'midnight' } = options(params(args, ['backupCount', 'when']), 'LoggingConsumer');
-    super(NativeConsumer.logging(String(prefix), nonNegativeInt(backupCount, 'backupCount'), String(when)));
+    const { backupCount, when } = options(params(args, ['backupCount', 'when']), 'LoggingConsumer');
+    super(NativeConsumer.logging(String(prefix), number(backupCount, 'backupCount'), given(when, String)));
   }
 }
 
@@ -88,26 +97,13 @@ class LoggingConsumer extends NativeBackedConsumer {
  */
 class ConcurrentLoggingConsumer extends NativeBackedConsumer {
   constructor(prefix, ...args) {
-    const { bufferSize = 8192 } = options(params(args, ['bufferSize']), 'ConcurrentLoggingConsumer');
-    super(NativeConsumer.concurrentLogging(String(prefix), nonNegativeInt(bufferSize, 'bufferSize')));
+    const { bufferSize } = options(params(args, ['bufferSize']), 'ConcurrentLoggingConsumer');
+    super(NativeConsumer.concurrentLogging(String(prefix), number(bufferSize, 'bufferSize')));
   }
 }
 
 /** A request timeout in milliseconds (the documentation's unit), or undefined. */
-function timeout(value) {
-  if (value === undefined || value === null) return undefined;
-  if (!Number.isFinite(value) || value <= 0 || value > 0xffffffff) {
-    throw new TypeError('requestTimeout must be a positive number of milliseconds');
-  }
-  return Math.ceil(value);
-}
-
-function positiveInt(value, name) {
-  if (!Number.isInteger(value) || value <= 0 || value > 0xffffffff) {
-    throw new TypeError(`${name} must be a positive integer`);
-  }
-  return value;
-}
+const timeout = (value) => number(value, 'requestTimeout');
 
 /**
  * What the Default/Batch/Debug consumers do with a failure when it happens, on the JS thread:
@@ -155,8 +151,7 @@ class DefaultConsumer extends HttpConsumer {
 class BatchConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
     const o = options(params(args, ['maxSize', 'requestTimeout']), 'BatchConsumer');
-    const { maxSize = 50, requestTimeout } = o;
-    super(NativeConsumer.batch(url(urlPrefix), positiveInt(maxSize, 'maxSize'), timeout(requestTimeout), spool(o), onFailure));
+    super(NativeConsumer.batch(url(urlPrefix), number(o.maxSize, 'maxSize'), timeout(o.requestTimeout), spool(o), onFailure));
   }
 }
 
@@ -166,7 +161,7 @@ class BatchConsumer extends HttpConsumer {
  */
 function spool(o) {
   if (o.spoolDir === undefined || o.spoolDir === null) return undefined;
-  return { spoolDir: String(o.spoolDir), spoolMaxBytes: o.spoolMaxBytes, spoolFsync: o.spoolFsync };
+  return { spoolDir: String(o.spoolDir), spoolMaxBytes: number(o.spoolMaxBytes, 'spoolMaxBytes'), spoolFsync: given(o.spoolFsync, Boolean) };
 }
 
 /**
@@ -177,23 +172,13 @@ function spool(o) {
 class AsyncBatchConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
     const o = options(params(args, ['flushMaxTime', 'flushSize', 'maxBatchSize', 'maxSize', 'requestTimeout']), 'AsyncBatchConsumer');
-    const {
-      flushMaxTime = 3,
-      flushSize = 20,
-      maxBatchSize = 100,
-      maxSize = 1000,
-      requestTimeout,
-    } = o;
-    if (!Number.isFinite(flushMaxTime) || flushMaxTime <= 0) {
-      throw new TypeError('flushMaxTime must be a positive number of seconds');
-    }
     super(NativeConsumer.asyncBatch(
       url(urlPrefix),
-      flushMaxTime,
-      positiveInt(flushSize, 'flushSize'),
-      positiveInt(maxBatchSize, 'maxBatchSize'),
-      positiveInt(maxSize, 'maxSize'),
-      timeout(requestTimeout),
+      number(o.flushMaxTime, 'flushMaxTime'),
+      number(o.flushSize, 'flushSize'),
+      number(o.maxBatchSize, 'maxBatchSize'),
+      number(o.maxSize, 'maxSize'),
+      timeout(o.requestTimeout),
       spool(o),
     ));
   }
@@ -206,8 +191,8 @@ class AsyncBatchConsumer extends HttpConsumer {
  */
 class DebugConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
-    const { writeData = true, requestTimeout } = options(params(args, ['writeData', 'requestTimeout']), 'DebugConsumer');
-    super(NativeConsumer.debug(url(urlPrefix), !!writeData, timeout(requestTimeout), onFailure));
+    const { writeData, requestTimeout } = options(params(args, ['writeData', 'requestTimeout']), 'DebugConsumer');
+    super(NativeConsumer.debug(url(urlPrefix), given(writeData, Boolean), timeout(requestTimeout), onFailure));
   }
 }
 
@@ -223,5 +208,4 @@ module.exports = {
   ConcurrentLoggingConsumer,
   options,
   params,
-  nonNegativeInt,
 };

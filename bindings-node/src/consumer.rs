@@ -7,6 +7,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
+use sensorsanalytics::consumer::options;
 use sensorsanalytics::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer};
 
 use crate::error::{self, Failure};
@@ -71,21 +72,22 @@ impl NativeConsumer {
         NativeConsumer::from_core(Arc::new(ConsoleConsumer::new()))
     }
 
-    /// `LoggingConsumer(prefix, backupCount=0, when='midnight')`
+    /// `LoggingConsumer(prefix, backupCount=0, when='midnight')`; undefined is core's default.
     #[napi(factory, catch_unwind)]
-    pub fn logging(env: Env, prefix: String, backup_count: u32, when: String) -> Result<Self> {
+    pub fn logging(env: Env, prefix: String, backup_count: Option<f64>, when: Option<String>) -> Result<Self> {
         made(
             &env,
-            LoggingConsumer::new(prefix, backup_count as usize, &when),
+            options::logging(backup_count, when.as_deref())
+                .and_then(|(keep, when)| LoggingConsumer::new(prefix, keep, when)),
         )
     }
 
     /// `ConcurrentLoggingConsumer(prefix, bufferSize=8192)`
     #[napi(factory, catch_unwind)]
-    pub fn concurrent_logging(env: Env, prefix: String, buffer_size: u32) -> Result<Self> {
+    pub fn concurrent_logging(env: Env, prefix: String, buffer_size: Option<f64>) -> Result<Self> {
         made(
             &env,
-            ConcurrentLoggingConsumer::new(prefix, buffer_size as usize),
+            options::buffer_size(buffer_size).and_then(|size| ConcurrentLoggingConsumer::new(prefix, size)),
         )
     }
 
@@ -174,5 +176,46 @@ impl Consumer for LineCatcher {
     fn send(&self, record: &str) -> sensorsanalytics::Result<()> {
         CAUGHT.with(|c| *c.borrow_mut() = Some(record.to_owned()));
         Ok(())
+    }
+}
+
+/// Core's consumer defaults, by the Node parameter names: the values index.d.ts documents
+/// (test/types.test.js checks them against it), so that no JS file retypes a number.
+#[napi(object)]
+pub struct ConsumerDefaults {
+    pub backup_count: u32,
+    pub when: String,
+    pub buffer_size: u32,
+    pub batch_max_size: u32,
+    pub flush_max_time: f64,
+    pub flush_size: u32,
+    pub max_batch_size: u32,
+    pub max_size: u32,
+    pub write_data: bool,
+}
+
+#[napi(catch_unwind)]
+pub fn consumer_defaults() -> ConsumerDefaults {
+    ConsumerDefaults {
+        backup_count: options::DEFAULT_BACKUP_COUNT as u32,
+        when: options::DEFAULT_WHEN.to_owned(),
+        buffer_size: options::DEFAULT_BUFFER_SIZE as u32,
+        batch_max_size: options::DEFAULT_BATCH_MAX_SIZE as u32,
+        flush_max_time: options::DEFAULT_FLUSH_MAX_TIME.as_secs_f64(),
+        flush_size: options::DEFAULT_FLUSH_SIZE as u32,
+        max_batch_size: options::DEFAULT_MAX_BATCH_SIZE as u32,
+        max_size: options::DEFAULT_QUEUE_SIZE as u32,
+        write_data: options::DEFAULT_WRITE_DATA,
+    }
+}
+
+/// Test-only (the shared vectors, tests/vectors/options/): the settings core's normaliser
+/// gives a consumer for one option as given, as JSON, or the error thrown as the package's
+/// class. Not part of the package's API (index.js does not export it).
+#[napi(catch_unwind)]
+pub fn normalised_consumer_option(env: Env, consumer: String, option: String, value: Option<f64>) -> Result<String> {
+    match options::normalised(&consumer, &option, value) {
+        Ok(v) => Ok(v.to_string()),
+        Err(e) => Err(crate::error::throw(env.raw(), crate::error::Failure::Core(e))),
     }
 }

@@ -9,12 +9,12 @@
 //! process alive (ARCHITECTURE.md, "Threads").
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, Result};
 use napi_derive::napi;
+use sensorsanalytics::consumer::options::{self, AsyncBatchOptions, BatchOptions, SpoolOptions};
 use sensorsanalytics::{
     AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, Consumer, DebugConsumer, DefaultConsumer,
     DeferredConsumer, DeferredOptions,
@@ -54,16 +54,17 @@ fn deferred(
 #[napi]
 impl NativeConsumer {
     /// `DefaultConsumer(url_prefix, request_timeout=None)`: one request per record, made on
-    /// the consumer's own thread.
+    /// the consumer's own thread. Every number is as the user gave it (undefined: core's
+    /// default): core's options rules apply.
     #[napi(factory, catch_unwind)]
     pub fn default_consumer(
         env: Env,
         url_prefix: String,
-        request_timeout_ms: Option<u32>,
+        request_timeout_ms: Option<f64>,
         #[napi(ts_arg_type = "(error: Error) => void")] on_failure: Option<OnFailure<'_>>,
     ) -> Result<Self> {
-        let timeout = request_timeout_ms.map(u64::from);
-        deferred(&env, "default", DefaultConsumer::new(&url_prefix, timeout), on_failure)
+        let c = options::request_timeout_ms(request_timeout_ms).and_then(|ms| DefaultConsumer::new(&url_prefix, ms));
+        deferred(&env, "default", c, on_failure)
     }
 
     /// `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends every `max_size`
@@ -72,18 +73,18 @@ impl NativeConsumer {
     pub fn batch(
         env: Env,
         url_prefix: String,
-        max_size: u32,
-        request_timeout_ms: Option<u32>,
+        max_size: Option<f64>,
+        request_timeout_ms: Option<f64>,
         spool: Option<SpoolArgs>,
         #[napi(ts_arg_type = "(error: Error) => void")] on_failure: Option<OnFailure<'_>>,
     ) -> Result<Self> {
-        let timeout = request_timeout_ms.map(u64::from);
-        let c = spool_config(spool).and_then(|spool| match spool {
-            None => BatchConsumer::new(&url_prefix, max_size as usize, timeout),
+        let given = BatchOptions { max_size, request_timeout: request_timeout_ms, spool: spool_options(spool) };
+        let c = given.build().and_then(|o| match o.spool {
+            None => BatchConsumer::new(&url_prefix, o.max_size, o.request_timeout_ms),
             Some(s) => BatchConsumer::with_spool(
                 &url_prefix,
-                max_size as usize,
-                timeout,
+                o.max_size,
+                o.request_timeout_ms,
                 s,
                 Arc::new(sensorsanalytics::ReqwestTransport::new()),
             ),
@@ -97,38 +98,40 @@ impl NativeConsumer {
     pub fn async_batch(
         env: Env,
         url_prefix: String,
-        flush_max_time_secs: f64,
-        flush_size: u32,
-        max_batch_size: u32,
-        max_size: u32,
-        request_timeout_ms: Option<u32>,
+        flush_max_time_secs: Option<f64>,
+        flush_size: Option<f64>,
+        max_batch_size: Option<f64>,
+        max_size: Option<f64>,
+        request_timeout_ms: Option<f64>,
         spool: Option<SpoolArgs>,
     ) -> Result<Self> {
-        let spool = match spool_config(spool) {
-            Ok(s) => s,
-            Err(e) => return Err(error::throw(env.raw(), Failure::Core(e))),
+        let given = AsyncBatchOptions {
+            flush_max_time: flush_max_time_secs,
+            flush_size,
+            max_batch_size,
+            max_size,
+            request_timeout: request_timeout_ms,
+            spool: spool_options(spool),
         };
-        let config = AsyncBatchConfig {
-            spool,
-            flush_max_time: Duration::try_from_secs_f64(flush_max_time_secs)
-                .unwrap_or(Duration::from_secs(3)),
-            flush_size: flush_size as usize,
-            max_batch_size: max_batch_size as usize,
-            max_size: max_size as usize,
-            request_timeout_ms: request_timeout_ms.map(u64::from),
-            // A batch given up on outside flush()/close() has no caller to throw to: say so
-            // on stderr (Node has no logger of the SDK's; Python logs a warning), and count
-            // it in stats().failed.
-            on_give_up: Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
-                eprintln!(
-                    "sensorsanalytics: AsyncBatchConsumer gave up on {} records: {}",
-                    records.len(),
-                    e.message()
-                );
-            })),
-            ..AsyncBatchConfig::default()
-        };
-        match AsyncBatchConsumer::new(&url_prefix, config) {
+        let made = given.build().and_then(|config| {
+            AsyncBatchConsumer::new(
+                &url_prefix,
+                AsyncBatchConfig {
+                    // A batch given up on outside flush()/close() has no caller to throw to:
+                    // say so on stderr (Node has no logger of the SDK's; Python logs a
+                    // warning), and count it in stats().failed.
+                    on_give_up: Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
+                        eprintln!(
+                            "sensorsanalytics: AsyncBatchConsumer gave up on {} records: {}",
+                            records.len(),
+                            e.message()
+                        );
+                    })),
+                    ..config
+                },
+            )
+        });
+        match made {
             Ok(c) => Ok(NativeConsumer::http(Arc::new(c))),
             Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
         }
@@ -140,12 +143,14 @@ impl NativeConsumer {
     pub fn debug(
         env: Env,
         url_prefix: String,
-        write_data: bool,
-        request_timeout_ms: Option<u32>,
+        write_data: Option<bool>,
+        request_timeout_ms: Option<f64>,
         #[napi(ts_arg_type = "(error: Error) => void")] on_failure: Option<OnFailure<'_>>,
     ) -> Result<Self> {
-        let timeout = request_timeout_ms.map(u64::from);
-        deferred(&env, "debug", DebugConsumer::new(&url_prefix, write_data, timeout), on_failure)
+        let write_data = write_data.unwrap_or(options::DEFAULT_WRITE_DATA);
+        let c = options::request_timeout_ms(request_timeout_ms)
+            .and_then(|ms| DebugConsumer::new(&url_prefix, write_data, ms));
+        deferred(&env, "debug", c, on_failure)
     }
 }
 
@@ -158,12 +163,10 @@ pub struct SpoolArgs {
     pub spool_fsync: Option<bool>,
 }
 
-fn spool_config(args: Option<SpoolArgs>) -> sensorsanalytics::Result<Option<sensorsanalytics::SpoolConfig>> {
-    let Some(a) = args else { return Ok(None) };
-    sensorsanalytics::consumer::options::SpoolOptions {
+fn spool_options(args: Option<SpoolArgs>) -> SpoolOptions {
+    args.map_or_else(SpoolOptions::default, |a| SpoolOptions {
         spool_dir: a.spool_dir.map(Into::into),
         spool_max_bytes: a.spool_max_bytes,
         spool_fsync: a.spool_fsync,
-    }
-    .build()
+    })
 }
