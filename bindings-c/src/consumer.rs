@@ -6,6 +6,7 @@ use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 
+use sensorsanalytics::consumer::options;
 use sensorsanalytics::http::Stats;
 use sensorsanalytics::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, Error, LoggingConsumer};
 
@@ -85,8 +86,8 @@ pub unsafe extern "C" fn sa_consumer_logging_new(
     unsafe {
         put(out, || {
             let prefix = args::text(prefix, "prefix")?;
-            let when = args::text(when, "when")?;
-            Ok(Arc::new(LoggingConsumer::new(prefix, backup_count, when)?))
+            let (keep, when) = options::logging(Some(backup_count as f64), Some(args::text(when, "when")?))?;
+            Ok(Arc::new(LoggingConsumer::new(prefix, keep, when)?))
         })
     }
 }
@@ -106,10 +107,8 @@ pub unsafe extern "C" fn sa_consumer_concurrent_logging_new(
     unsafe {
         put(out, || {
             let prefix = args::text(prefix, "prefix")?;
-            Ok(Arc::new(ConcurrentLoggingConsumer::new(
-                prefix,
-                buffer_size,
-            )?))
+            let size = options::buffer_size(Some(buffer_size as f64))?;
+            Ok(Arc::new(ConcurrentLoggingConsumer::new(prefix, size)?))
         })
     }
 }
