@@ -262,8 +262,17 @@ fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(d)
 }
 
+/// Test-only (the shared vectors, tests/vectors/options/): the settings core's normaliser
+/// gives a consumer for one option as given, as JSON, or the error a constructor raises.
+#[pyfunction]
+#[pyo3(signature = (consumer, option, value=None))]
+fn _normalised_consumer_option(consumer: &str, option: &str, value: Option<f64>) -> PyResult<String> {
+    options::normalised(consumer, option, value).map(|v| v.to_string()).map_err(constructor_to_py)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULTS", defaults(m.py())?)?;
+    m.add_function(wrap_pyfunction!(_normalised_consumer_option, m)?)?;
     m.add_class::<NativeConsumer>()?;
     m.add_function(wrap_pyfunction!(console_consumer, m)?)?;
     m.add_function(wrap_pyfunction!(logging_consumer, m)?)?;
