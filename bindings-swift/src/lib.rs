@@ -19,7 +19,7 @@ mod recording;
 mod value;
 
 pub use client::{CallSite, CoreClient, ProfileOp};
-pub use consumer::{ForeignConsumer, NativeConsumer};
+pub use consumer::{consumer_defaults, normalised_consumer_option, ConsumerDefaults, ForeignConsumer, NativeConsumer};
 pub use error::SaError;
 pub use http_consumer::{HttpStats, LinePrinter};
 pub use recording::NativeRecording;
