@@ -192,10 +192,14 @@ impl DeferredConsumer {
         let now = fork::generation();
         if line.generation != now {
             line.generation = now;
+            let open = line.tx.is_some();
             std::mem::forget(line.tx.take());
             std::mem::forget(line.worker.take());
             self.shared.depth.store(0, Ordering::Relaxed);
-            self.start(&mut line)?;
+            // A consumer closed before the fork stays closed in the child.
+            if open {
+                self.start(&mut line)?;
+            }
         }
         Ok(line.tx.clone())
     }
