@@ -85,12 +85,15 @@ export interface HttpOptions {
   requestTimeout?: number;
 }
 
-/** One request per record, made on the consumer's own thread; failures reject the next
+/** One request per record, made on the consumer's own thread. A failure is emitted as a
+ * process warning (the SDK's error) when it happens, counted in stats(), and rejects the next
  * flush() or close(). */
 export declare class DefaultConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: HttpOptions);
   /** The Python SDK's parameters in order: `DefaultConsumer(url_prefix, request_timeout)`. */
   constructor(urlPrefix: string, requestTimeout?: number | null);
+  /** The counters of records sent, failed, refused and waiting. */
+  stats(): ConsumerStats;
 }
 
 /** The on-disk spool of BatchConsumer and AsyncBatchConsumer (README: "Durable delivery"). */
@@ -105,7 +108,8 @@ export interface SpoolOptions {
   spoolFsync?: boolean;
 }
 
-/** One request per `maxSize` records (default 50, at most 50), on the consumer's own thread. */
+/** One request per `maxSize` records (default 50, at most 50), on the consumer's own thread;
+ * failures are reported as DefaultConsumer's. */
 export declare class BatchConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: HttpOptions & SpoolOptions & { maxSize?: number });
   /** The Python SDK's parameters in order: `BatchConsumer(url_prefix, max_size, request_timeout)`,
@@ -131,7 +135,8 @@ export interface AsyncBatchOptions extends HttpOptions, SpoolOptions {
 export interface ConsumerStats {
   /** Records delivered (2xx). */
   sent: number;
-  /** Records given up on after the retries (also warned about on stderr). */
+  /** Records that failed (AsyncBatchConsumer: given up on after the retries), each also
+   * reported when it happened (a process warning, or a warning on stderr). */
   failed: number;
   /** Records refused by send: queue full, or consumer closed. */
   dropped: number;
@@ -168,12 +173,14 @@ export declare class AsyncBatchConsumer extends NativeBackedConsumer {
   stats(): ConsumerStats;
 }
 
-/** Each record to the debug API, verdicts on stdout; a rejected record rejects the next
- * flush() or close() with SensorsAnalyticsDebugException. */
+/** Each record to the debug API, verdicts on stdout; a rejected record is a
+ * SensorsAnalyticsDebugException, reported as DefaultConsumer's failures. */
 export declare class DebugConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: HttpOptions & { writeData?: boolean });
   /** The Python SDK's parameters in order: `DebugConsumer(url_prefix, write_data, request_timeout)`. */
   constructor(urlPrefix: string, writeData?: boolean | null, requestTimeout?: number | null);
+  /** The counters of records sent, failed, refused and waiting. */
+  stats(): ConsumerStats;
 }
 
 /** One JSON line per record on stdout. */

@@ -41,32 +41,12 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class NativeConsumer {
   /** `ConsoleConsumer()` */
   static console(): NativeConsumer
-  /** `LoggingConsumer(prefix, backupCount=0, when='midnight')` */
-  static logging(prefix: string, backupCount: number, when: string): NativeConsumer
+  /** `LoggingConsumer(prefix, backupCount=0, when='midnight')`; undefined is core's default. */
+  static logging(prefix: string, backupCount?: number | undefined | null, when?: string | undefined | null): NativeConsumer
   /** `ConcurrentLoggingConsumer(prefix, bufferSize=8192)` */
-  static concurrentLogging(prefix: string, bufferSize: number): NativeConsumer
-  /**
-   * `DefaultConsumer(url_prefix, request_timeout=None)`: one request per record, made on
-   * the consumer's own thread (see background.rs).
-   */
-  static defaultConsumer(urlPrefix: string, requestTimeoutMs?: number | undefined | null): NativeConsumer
-  /**
-   * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends every `max_size`
-   * records, on the consumer's own thread.
-   */
-  static batch(urlPrefix: string, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
-  /**
-   * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
-   * max_size=1000, request_timeout=None)`: the core's own sender thread; `send` never waits.
-   */
-  static asyncBatch(urlPrefix: string, flushMaxTimeSecs: number, flushSize: number, maxBatchSize: number, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
+  static concurrentLogging(prefix: string, bufferSize?: number | undefined | null): NativeConsumer
   /** The consumer's counters, or null for a consumer that keeps none. */
   stats(): ConsumerStats | null
-  /**
-   * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
-   * debug API, on the consumer's own thread; a rejection fails the next flush.
-   */
-  static debug(urlPrefix: string, writeData: boolean, requestTimeoutMs?: number | undefined | null): NativeConsumer
   /** A handle on this consumer for `createClient` (raw.rs), which cannot read a class. */
   handle(): ConsumerHandle
   /** Hands one JSON line to the consumer (what a client does for each record). */
@@ -80,6 +60,27 @@ export declare class NativeConsumer {
    * asynchronous can run any more.
    */
   finishSync(close: boolean): void
+  /**
+   * `DefaultConsumer(url_prefix, request_timeout=None)`: one request per record, made on
+   * the consumer's own thread. Every number is as the user gave it (undefined: core's
+   * default): core's options rules apply.
+   */
+  static defaultConsumer(urlPrefix: string, requestTimeoutMs?: number | undefined | null, onFailure?: (error: Error) => void): NativeConsumer
+  /**
+   * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends every `max_size`
+   * records, on the consumer's own thread.
+   */
+  static batch(urlPrefix: string, maxSize?: number | undefined | null, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null, onFailure?: (error: Error) => void): NativeConsumer
+  /**
+   * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
+   * max_size=1000, request_timeout=None)`: the core's own sender thread; `send` never waits.
+   */
+  static asyncBatch(urlPrefix: string, flushMaxTimeSecs?: number | undefined | null, flushSize?: number | undefined | null, maxBatchSize?: number | undefined | null, maxSize?: number | undefined | null, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
+  /**
+   * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
+   * debug API, on the consumer's own thread; a rejection is a Debug failure.
+   */
+  static debug(urlPrefix: string, writeData?: boolean | undefined | null, requestTimeoutMs?: number | undefined | null, onFailure?: (error: Error) => void): NativeConsumer
 }
 
 export declare class NativeRecording {
@@ -94,6 +95,24 @@ export declare class NativeRecording {
   get length(): number
   /** Whether close() was called. */
   get closed(): boolean
+}
+
+export declare function consumerDefaults(): ConsumerDefaults
+
+/**
+ * Core's consumer defaults, by the Node parameter names: the values index.d.ts documents
+ * (test/types.test.js checks them against it), so that no JS file retypes a number.
+ */
+export interface ConsumerDefaults {
+  backupCount: number
+  when: string
+  bufferSize: number
+  batchMaxSize: number
+  flushMaxTime: number
+  flushSize: number
+  maxBatchSize: number
+  maxSize: number
+  writeData: boolean
 }
 
 /** An HTTP consumer's counters (docs/SPEC.md §4: nothing is lost silently), as a JS object. */
@@ -119,6 +138,13 @@ export interface ConsumerStats {
   /** Corrupt spool records skipped. */
   corrupt: number
 }
+
+/**
+ * Test-only (the shared vectors, tests/vectors/options/): the settings core's normaliser
+ * gives a consumer for one option as given, as JSON, or the error thrown as the package's
+ * class. Not part of the package's API (index.js does not export it).
+ */
+export declare function normalisedConsumerOption(consumer: string, option: string, value?: number | undefined | null): string
 
 /** The profile operations, as `ProfileOp.Set` etc. in JS (numbers 0 to 5). */
 export declare const enum ProfileOp {

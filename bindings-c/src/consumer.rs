@@ -6,8 +6,9 @@ use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 
-use sa_core::http::Stats;
-use sa_core::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, Error, LoggingConsumer};
+use sensorsanalytics::consumer::options;
+use sensorsanalytics::http::Stats;
+use sensorsanalytics::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, Error, LoggingConsumer};
 
 use crate::args;
 use crate::error::{guard, Outcome, SA_ERR_DEBUG, SA_ERR_FILE_LOCK, SA_ERR_ILLEGAL_DATA, SA_OK};
@@ -85,8 +86,8 @@ pub unsafe extern "C" fn sa_consumer_logging_new(
     unsafe {
         put(out, || {
             let prefix = args::text(prefix, "prefix")?;
-            let when = args::text(when, "when")?;
-            Ok(Arc::new(LoggingConsumer::new(prefix, backup_count, when)?))
+            let (keep, when) = options::logging(Some(backup_count as f64), Some(args::text(when, "when")?))?;
+            Ok(Arc::new(LoggingConsumer::new(prefix, keep, when)?))
         })
     }
 }
@@ -106,10 +107,8 @@ pub unsafe extern "C" fn sa_consumer_concurrent_logging_new(
     unsafe {
         put(out, || {
             let prefix = args::text(prefix, "prefix")?;
-            Ok(Arc::new(ConcurrentLoggingConsumer::new(
-                prefix,
-                buffer_size,
-            )?))
+            let size = options::buffer_size(Some(buffer_size as f64))?;
+            Ok(Arc::new(ConcurrentLoggingConsumer::new(prefix, size)?))
         })
     }
 }
@@ -158,7 +157,7 @@ thread_local! {
     static RECORD: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
-fn callback_result(code: c_int, what: &str) -> sa_core::Result<()> {
+fn callback_result(code: c_int, what: &str) -> sensorsanalytics::Result<()> {
     let message = format!("consumer callback `{what}` failed with code {code}");
     match code {
         SA_OK => Ok(()),
@@ -170,7 +169,7 @@ fn callback_result(code: c_int, what: &str) -> sa_core::Result<()> {
 }
 
 impl Consumer for CallbackConsumer {
-    fn send(&self, record: &str) -> sa_core::Result<()> {
+    fn send(&self, record: &str) -> sensorsanalytics::Result<()> {
         let Some(send) = self.callbacks.send else {
             return Ok(());
         };
@@ -190,7 +189,7 @@ impl Consumer for CallbackConsumer {
         callback_result(code, "send")
     }
 
-    fn flush(&self) -> sa_core::Result<()> {
+    fn flush(&self) -> sensorsanalytics::Result<()> {
         match self.callbacks.flush {
             // SAFETY: as in send.
             Some(flush) => callback_result(unsafe { flush(self.callbacks.user_data) }, "flush"),
@@ -198,7 +197,7 @@ impl Consumer for CallbackConsumer {
         }
     }
 
-    fn close(&self) -> sa_core::Result<()> {
+    fn close(&self) -> sensorsanalytics::Result<()> {
         match self.callbacks.close {
             // SAFETY: as in send.
             Some(close) => callback_result(unsafe { close(self.callbacks.user_data) }, "close"),

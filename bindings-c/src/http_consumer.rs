@@ -6,10 +6,10 @@ use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sa_core::consumer::options;
-use sa_core::{
+use sensorsanalytics::consumer::options;
+use sensorsanalytics::{
     AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, Error,
-    ReqwestTransport, SpoolConfig,
+    ReqwestTransport,
 };
 
 use crate::args;
@@ -29,7 +29,7 @@ pub unsafe extern "C" fn sa_consumer_default_new(
     unsafe {
         put_with_stats(out, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let consumer = Arc::new(DefaultConsumer::new(url, Some(request_timeout_ms))?);
+            let consumer = Arc::new(DefaultConsumer::new(url, timeout(request_timeout_ms)?)?);
             let stats = consumer.clone();
             Ok((consumer as _, Box::new(move || stats.stats()) as _))
         })
@@ -51,7 +51,13 @@ pub unsafe extern "C" fn sa_consumer_batch_new(
     unsafe {
         put_with_stats(out, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let consumer = Arc::new(BatchConsumer::new(url, max_size, Some(request_timeout_ms))?);
+            let o = options::BatchOptions {
+                max_size: Some(max_size as f64),
+                request_timeout: Some(request_timeout_ms as f64),
+                ..Default::default()
+            }
+            .build()?;
+            let consumer = Arc::new(BatchConsumer::new(url, o.max_size, o.request_timeout_ms)?);
             let stats = consumer.clone();
             Ok((consumer as _, Box::new(move || stats.stats()) as _))
         })
@@ -143,13 +149,18 @@ pub unsafe extern "C" fn sa_batch_options_init(options: *mut sa_batch_options) -
     })
 }
 
+/// `request_timeout_ms` as given, for core's rule (0 is the default there too).
+fn timeout(ms: u64) -> sensorsanalytics::Result<Option<u64>> {
+    options::request_timeout_ms(Some(ms as f64))
+}
+
 /// The spool fields as core's options: NULL and 0 mean core's defaults.
 ///
 /// # Safety
 /// `dir` is NULL or a C string (the header's pointer rules).
-unsafe fn spool_of(dir: *const c_char, max_bytes: u64, fsync: bool) -> Result<Option<SpoolConfig>, Failure> {
+unsafe fn spool_of(dir: *const c_char, max_bytes: u64, fsync: bool) -> Result<options::SpoolOptions, Failure> {
     if dir.is_null() {
-        return Ok(None);
+        return Ok(options::SpoolOptions::default());
     }
     // SAFETY: the caller's promise.
     let dir = unsafe { args::text(dir, "spool_dir") }?;
@@ -157,8 +168,7 @@ unsafe fn spool_of(dir: *const c_char, max_bytes: u64, fsync: bool) -> Result<Op
         spool_dir: Some(dir.into()),
         spool_max_bytes: (max_bytes > 0).then_some(max_bytes as f64),
         spool_fsync: Some(fsync),
-    }
-    .build()?)
+    })
 }
 
 /// BatchConsumer with every parameter of `options` (NULL: the defaults), the spool among
@@ -173,16 +183,17 @@ pub unsafe extern "C" fn sa_consumer_batch_new_with(
     unsafe {
         put_with_stats(out, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let d = options::BatchOptions::default().build()?;
-            let (max_size, timeout, spool) = match options.as_ref() {
-                None => (d.max_size, None, None),
-                Some(o) => (
-                    o.max_size,
-                    (o.request_timeout_ms > 0).then_some(o.request_timeout_ms),
-                    spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
-                ),
+            let given = match options.as_ref() {
+                None => options::BatchOptions::default(),
+                Some(o) => options::BatchOptions {
+                    max_size: Some(o.max_size as f64),
+                    request_timeout: Some(o.request_timeout_ms as f64),
+                    spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
+                },
             };
-            let consumer = Arc::new(match spool {
+            let o = given.build()?;
+            let (max_size, timeout) = (o.max_size, o.request_timeout_ms);
+            let consumer = Arc::new(match o.spool {
                 None => BatchConsumer::new(url, max_size, timeout)?,
                 Some(s) => BatchConsumer::with_spool(url, max_size, timeout, s, Arc::new(ReqwestTransport::new()))?,
             });
@@ -274,15 +285,19 @@ pub unsafe extern "C" fn sa_consumer_async_batch_new(
             let url = args::text(url_prefix, "url_prefix")?;
             let mut config = AsyncBatchConfig::default();
             if let Some(o) = options.as_ref() {
-                config.flush_max_time = Duration::from_millis(o.flush_max_time_ms);
-                config.flush_size = o.flush_size;
-                config.max_batch_size = o.max_batch_size;
-                config.max_size = o.max_size;
-                config.request_timeout_ms = Some(o.request_timeout_ms);
+                // The reference's parameters as given, for core's rules; the rest are C's own.
+                config = options::AsyncBatchOptions {
+                    flush_max_time: Some(o.flush_max_time_ms as f64 / 1000.0),
+                    flush_size: Some(o.flush_size as f64),
+                    max_batch_size: Some(o.max_batch_size as f64),
+                    max_size: Some(o.max_size as f64),
+                    request_timeout: Some(o.request_timeout_ms as f64),
+                    spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
+                }
+                .build()?;
                 config.max_in_flight = o.max_in_flight;
                 config.flush_timeout = Duration::from_millis(o.flush_timeout_ms);
                 config.close_timeout = Duration::from_millis(o.close_timeout_ms);
-                config.spool = spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?;
                 if let Some(callback) = o.on_give_up {
                     let give_up = GiveUp {
                         callback,
@@ -315,11 +330,7 @@ pub unsafe extern "C" fn sa_consumer_debug_new(
     unsafe {
         put_with_stats(out, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let consumer = Arc::new(DebugConsumer::new(
-                url,
-                write_data,
-                Some(request_timeout_ms),
-            )?);
+            let consumer = Arc::new(DebugConsumer::new(url, write_data, timeout(request_timeout_ms)?)?);
             let stats = consumer.clone();
             Ok((consumer as _, Box::new(move || stats.stats()) as _))
         })

@@ -24,6 +24,10 @@ int main(int argc, char **argv) {
         printf("FAIL expected at least 120 shared vectors in %s, found %d\n", argv[1], cases);
         return 1;
     }
+    if (run_option_vectors(argv[1]) < 40) {
+        printf("FAIL expected at least 40 consumer-option vectors in %s/options\n", argv[1]);
+        return 1;
+    }
     run_api_tests();
     run_consumer_tests(argv[2]);
     run_http_tests(argc == 4 ? argv[3] : NULL, argv[2]);

@@ -11,6 +11,9 @@ void run_consumer_tests(const char *work_dir);
 void run_http_tests(const char *receiver_path, const char *work_dir);
 /* tls_test.c: HTTPS with a test CA (trusted via SSL_CERT_FILE; refused certificates). */
 void run_tls_tests(const char *receiver_path, const char *work_dir);
+/* options_test.c: the shared consumer-option vectors under vectors_dir/options; returns how
+   many cases ran (-1: the file is missing or malformed). */
+int run_option_vectors(const char *vectors_dir);
 /* thread_test.c: one client used by many threads. */
 void run_thread_tests(const char *work_dir);
 

@@ -36,11 +36,20 @@ function params(args, names) {
   return opts;
 }
 
-function nonNegativeInt(value, name) {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new TypeError(`${name} must be a non-negative integer`);
-  }
+/**
+ * A numeric option as given, for core to check and normalise (its one rule for zero,
+ * negative, fractional and too large; its defaults for undefined): only the JS type is
+ * checked here.
+ */
+function number(value, name) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number`);
   return value;
+}
+
+/** A string or boolean option as given, or undefined for core's default. */
+function given(value, convert) {
+  return value === undefined || value === null ? undefined : convert(value);
 }
 
 class NativeBackedConsumer {
@@ -77,8 +86,8 @@ class ConsoleConsumer extends NativeBackedConsumer {
  */
 class LoggingConsumer extends NativeBackedConsumer {
   constructor(prefix, ...args) {
-    const { backupCount = 0, when = 'midnight' } = options(params(args, ['backupCount', 'when']), 'LoggingConsumer');
-    super(NativeConsumer.logging(String(prefix), nonNegativeInt(backupCount, 'backupCount'), String(when)));
+    const { backupCount, when } = options(params(args, ['backupCount', 'when']), 'LoggingConsumer');
+    super(NativeConsumer.logging(String(prefix), number(backupCount, 'backupCount'), given(when, String)));
   }
 }
 
@@ -88,25 +97,21 @@ class LoggingConsumer extends NativeBackedConsumer {
  */
 class ConcurrentLoggingConsumer extends NativeBackedConsumer {
   constructor(prefix, ...args) {
-    const { bufferSize = 8192 } = options(params(args, ['bufferSize']), 'ConcurrentLoggingConsumer');
-    super(NativeConsumer.concurrentLogging(String(prefix), nonNegativeInt(bufferSize, 'bufferSize')));
+    const { bufferSize } = options(params(args, ['bufferSize']), 'ConcurrentLoggingConsumer');
+    super(NativeConsumer.concurrentLogging(String(prefix), number(bufferSize, 'bufferSize')));
   }
 }
 
 /** A request timeout in milliseconds (the documentation's unit), or undefined. */
-function timeout(value) {
-  if (value === undefined || value === null) return undefined;
-  if (!Number.isFinite(value) || value <= 0 || value > 0xffffffff) {
-    throw new TypeError('requestTimeout must be a positive number of milliseconds');
-  }
-  return Math.ceil(value);
-}
+const timeout = (value) => number(value, 'requestTimeout');
 
-function positiveInt(value, name) {
-  if (!Number.isInteger(value) || value <= 0 || value > 0xffffffff) {
-    throw new TypeError(`${name} must be a positive integer`);
-  }
-  return value;
+/**
+ * What the Default/Batch/Debug consumers do with a failure when it happens, on the JS thread:
+ * a process warning carrying the SDK's error (`process.on('warning', ...)` sees it; Node
+ * prints it on stderr by default). It also counts in stats() and rejects the next flush().
+ */
+function onFailure(err) {
+  process.emitWarning(err);
 }
 
 function url(value) {
@@ -114,32 +119,39 @@ function url(value) {
   return value;
 }
 
+/** The HTTP consumers: their counters. */
+class HttpConsumer extends NativeBackedConsumer {
+  /**
+   * The counters: records sent, failed (as they failed: also emitted as a warning or, for
+   * AsyncBatchConsumer, given up on after the retries), dropped (refused: queue full or
+   * closed), retried requests, queue depth, last error, and the spool's.
+   */
+  stats() {
+    return this[NATIVE].stats();
+  }
+}
+
 /**
  * `DefaultConsumer(url_prefix, request_timeout=None)`: one request per record. The request
- * is made on the consumer's own thread, never on the JS thread; a failure rejects the next
- * flush() or close().
+ * is made on the consumer's own thread, never on the JS thread; a failure is emitted as a
+ * process warning when it happens, counted in stats(), and rejects the next flush() or close().
  */
-class DefaultConsumer extends NativeBackedConsumer {
+class DefaultConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
     const { requestTimeout } = options(params(args, ['requestTimeout']), 'DefaultConsumer');
-    super(NativeConsumer.defaultConsumer(url(urlPrefix), timeout(requestTimeout)));
+    super(NativeConsumer.defaultConsumer(url(urlPrefix), timeout(requestTimeout), onFailure));
   }
 }
 
 /**
  * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: one request per `maxSize`
- * records (at most 50), sent on the consumer's own thread; failures reject the next flush().
+ * records (at most 50), sent on the consumer's own thread; failures are reported as
+ * DefaultConsumer's.
  */
-class BatchConsumer extends NativeBackedConsumer {
+class BatchConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
     const o = options(params(args, ['maxSize', 'requestTimeout']), 'BatchConsumer');
-    const { maxSize = 50, requestTimeout } = o;
-    super(NativeConsumer.batch(url(urlPrefix), positiveInt(maxSize, 'maxSize'), timeout(requestTimeout), spool(o)));
-  }
-
-  /** The counters, as AsyncBatchConsumer's. */
-  stats() {
-    return this[NATIVE].stats();
+    super(NativeConsumer.batch(url(urlPrefix), number(o.maxSize, 'maxSize'), timeout(o.requestTimeout), spool(o), onFailure));
   }
 }
 
@@ -149,7 +161,7 @@ class BatchConsumer extends NativeBackedConsumer {
  */
 function spool(o) {
   if (o.spoolDir === undefined || o.spoolDir === null) return undefined;
-  return { spoolDir: String(o.spoolDir), spoolMaxBytes: o.spoolMaxBytes, spoolFsync: o.spoolFsync };
+  return { spoolDir: String(o.spoolDir), spoolMaxBytes: number(o.spoolMaxBytes, 'spoolMaxBytes'), spoolFsync: given(o.spoolFsync, Boolean) };
 }
 
 /**
@@ -157,48 +169,30 @@ function spool(o) {
  * max_size=1000, request_timeout=None)`: a background sender; `flushMaxTime` in seconds.
  * send() fails with SensorsAnalyticsNetworkException when `maxSize` records are waiting.
  */
-class AsyncBatchConsumer extends NativeBackedConsumer {
+class AsyncBatchConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
     const o = options(params(args, ['flushMaxTime', 'flushSize', 'maxBatchSize', 'maxSize', 'requestTimeout']), 'AsyncBatchConsumer');
-    const {
-      flushMaxTime = 3,
-      flushSize = 20,
-      maxBatchSize = 100,
-      maxSize = 1000,
-      requestTimeout,
-    } = o;
-    if (!Number.isFinite(flushMaxTime) || flushMaxTime <= 0) {
-      throw new TypeError('flushMaxTime must be a positive number of seconds');
-    }
     super(NativeConsumer.asyncBatch(
       url(urlPrefix),
-      flushMaxTime,
-      positiveInt(flushSize, 'flushSize'),
-      positiveInt(maxBatchSize, 'maxBatchSize'),
-      positiveInt(maxSize, 'maxSize'),
-      timeout(requestTimeout),
+      number(o.flushMaxTime, 'flushMaxTime'),
+      number(o.flushSize, 'flushSize'),
+      number(o.maxBatchSize, 'maxBatchSize'),
+      number(o.maxSize, 'maxSize'),
+      timeout(o.requestTimeout),
       spool(o),
     ));
-  }
-
-  /**
-   * The counters: records sent, failed (given up on after the retries, also warned about on
-   * stderr), dropped (refused: queue full or closed), retried requests, queue depth, last error.
-   */
-  stats() {
-    return this[NATIVE].stats();
   }
 }
 
 /**
  * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
  * debug API (`Dry-Run` when `writeData` is false), verdicts printed on stdout. A rejected
- * record rejects the next flush() or close() with SensorsAnalyticsDebugException.
+ * record is a SensorsAnalyticsDebugException, reported as DefaultConsumer's failures.
  */
-class DebugConsumer extends NativeBackedConsumer {
+class DebugConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
-    const { writeData = true, requestTimeout } = options(params(args, ['writeData', 'requestTimeout']), 'DebugConsumer');
-    super(NativeConsumer.debug(url(urlPrefix), !!writeData, timeout(requestTimeout)));
+    const { writeData, requestTimeout } = options(params(args, ['writeData', 'requestTimeout']), 'DebugConsumer');
+    super(NativeConsumer.debug(url(urlPrefix), given(writeData, Boolean), timeout(requestTimeout), onFailure));
   }
 }
 
@@ -214,5 +208,4 @@ module.exports = {
   ConcurrentLoggingConsumer,
   options,
   params,
-  nonNegativeInt,
 };

@@ -3,27 +3,21 @@
 
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::Duration;
 
 use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
-use sensorsanalytics::{
-    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, ConcurrentLoggingConsumer,
-    ConsoleConsumer, Consumer, DebugConsumer, DefaultConsumer, LoggingConsumer, Stats,
-};
+use sensorsanalytics::consumer::options;
+use sensorsanalytics::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer};
 
-use crate::background::Background;
 use crate::error::{self, Failure};
 use crate::task::{self, ConsumerTask, Op};
-
-/// Reads a consumer's counters; only consumers that keep them have one.
-type StatsSource = Arc<dyn Fn() -> Stats + Send + Sync>;
 
 #[napi]
 pub struct NativeConsumer {
     pub(crate) inner: Arc<dyn Consumer>,
-    stats: Option<StatsSource>,
+    /// An HTTP consumer: `stats()` reads its counters (the others keep none).
+    http: bool,
 }
 
 /// An HTTP consumer's counters (docs/SPEC.md §4: nothing is lost silently), as a JS object.
@@ -54,13 +48,18 @@ pub struct ConsumerStats {
 impl NativeConsumer {
     /// A handle on a core consumer made elsewhere in the binding (recording.rs).
     pub(crate) fn from_core(inner: Arc<dyn Consumer>) -> Self {
-        NativeConsumer { inner, stats: None }
+        NativeConsumer { inner, http: false }
+    }
+
+    /// A handle on one of the HTTP consumers (http_consumer.rs).
+    pub(crate) fn http(inner: Arc<dyn Consumer>) -> Self {
+        NativeConsumer { inner, http: true }
     }
 }
 
 fn made(env: &Env, c: sensorsanalytics::Result<impl Consumer + 'static>) -> Result<NativeConsumer> {
     match c {
-        Ok(c) => Ok(NativeConsumer { inner: Arc::new(c), stats: None }),
+        Ok(c) => Ok(NativeConsumer::from_core(Arc::new(c))),
         Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
     }
 }
@@ -70,130 +69,35 @@ impl NativeConsumer {
     /// `ConsoleConsumer()`
     #[napi(factory, catch_unwind)]
     pub fn console() -> Self {
-        NativeConsumer {
-            inner: Arc::new(ConsoleConsumer::new()),
-            stats: None,
-        }
+        NativeConsumer::from_core(Arc::new(ConsoleConsumer::new()))
     }
 
-    /// `LoggingConsumer(prefix, backupCount=0, when='midnight')`
+    /// `LoggingConsumer(prefix, backupCount=0, when='midnight')`; undefined is core's default.
     #[napi(factory, catch_unwind)]
-    pub fn logging(env: Env, prefix: String, backup_count: u32, when: String) -> Result<Self> {
+    pub fn logging(env: Env, prefix: String, backup_count: Option<f64>, when: Option<String>) -> Result<Self> {
         made(
             &env,
-            LoggingConsumer::new(prefix, backup_count as usize, &when),
+            options::logging(backup_count, when.as_deref())
+                .and_then(|(keep, when)| LoggingConsumer::new(prefix, keep, when)),
         )
     }
 
     /// `ConcurrentLoggingConsumer(prefix, bufferSize=8192)`
     #[napi(factory, catch_unwind)]
-    pub fn concurrent_logging(env: Env, prefix: String, buffer_size: u32) -> Result<Self> {
+    pub fn concurrent_logging(env: Env, prefix: String, buffer_size: Option<f64>) -> Result<Self> {
         made(
             &env,
-            ConcurrentLoggingConsumer::new(prefix, buffer_size as usize),
+            options::buffer_size(buffer_size).and_then(|size| ConcurrentLoggingConsumer::new(prefix, size)),
         )
-    }
-
-    /// `DefaultConsumer(url_prefix, request_timeout=None)`: one request per record, made on
-    /// the consumer's own thread (see background.rs).
-    #[napi(factory, catch_unwind)]
-    pub fn default_consumer(
-        env: Env,
-        url_prefix: String,
-        request_timeout_ms: Option<u32>,
-    ) -> Result<Self> {
-        let timeout = request_timeout_ms.map(u64::from);
-        made(
-            &env,
-            DefaultConsumer::new(&url_prefix, timeout).and_then(|c| Background::new("default", c)),
-        )
-    }
-
-    /// `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends every `max_size`
-    /// records, on the consumer's own thread.
-    #[napi(factory, catch_unwind)]
-    pub fn batch(
-        env: Env,
-        url_prefix: String,
-        max_size: u32,
-        request_timeout_ms: Option<u32>,
-        spool: Option<SpoolArgs>,
-    ) -> Result<Self> {
-        let timeout = request_timeout_ms.map(u64::from);
-        let c = spool_config(spool).and_then(|spool| match spool {
-            None => BatchConsumer::new(&url_prefix, max_size as usize, timeout),
-            Some(s) => BatchConsumer::with_spool(
-                &url_prefix,
-                max_size as usize,
-                timeout,
-                s,
-                Arc::new(sensorsanalytics::ReqwestTransport::new()),
-            ),
-        });
-        // The counters are the core consumer's (with a spool: the spool's too).
-        let made = c.and_then(|c| {
-            let c = Arc::new(c);
-            let counters = c.clone();
-            let stats: StatsSource = Arc::new(move || counters.stats());
-            Background::new("batch", c).map(|bg| (bg, stats))
-        });
-        match made {
-            Ok((bg, stats)) => Ok(NativeConsumer { inner: Arc::new(bg), stats: Some(stats) }),
-            Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
-        }
-    }
-
-    /// `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
-    /// max_size=1000, request_timeout=None)`: the core's own sender thread; `send` never waits.
-    #[napi(factory, catch_unwind)]
-    pub fn async_batch(
-        env: Env,
-        url_prefix: String,
-        flush_max_time_secs: f64,
-        flush_size: u32,
-        max_batch_size: u32,
-        max_size: u32,
-        request_timeout_ms: Option<u32>,
-        spool: Option<SpoolArgs>,
-    ) -> Result<Self> {
-        let spool = match spool_config(spool) {
-            Ok(s) => s,
-            Err(e) => return Err(error::throw(env.raw(), Failure::Core(e))),
-        };
-        let config = AsyncBatchConfig {
-            spool,
-            flush_max_time: Duration::try_from_secs_f64(flush_max_time_secs)
-                .unwrap_or(Duration::from_secs(3)),
-            flush_size: flush_size as usize,
-            max_batch_size: max_batch_size as usize,
-            max_size: max_size as usize,
-            request_timeout_ms: request_timeout_ms.map(u64::from),
-            // A batch given up on outside flush()/close() has no caller to throw to: say so
-            // on stderr (Node has no logger of the SDK's; Python logs a warning), and count
-            // it in stats().failed.
-            on_give_up: Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
-                eprintln!(
-                    "sensorsanalytics: AsyncBatchConsumer gave up on {} records: {}",
-                    records.len(),
-                    e.message()
-                );
-            })),
-            ..AsyncBatchConfig::default()
-        };
-        match AsyncBatchConsumer::new(&url_prefix, config) {
-            Ok(c) => {
-                let c = Arc::new(c);
-                let counters = c.clone();
-                Ok(NativeConsumer { inner: c, stats: Some(Arc::new(move || counters.stats())) })
-            }
-            Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
-        }
     }
 
     /// The consumer's counters, or null for a consumer that keeps none.
     #[napi(catch_unwind)]
     pub fn stats(&self) -> Option<ConsumerStats> {
-        let s = (self.stats.as_ref()?)();
+        if !self.http {
+            return None;
+        }
+        let s = self.inner.stats();
         Some(ConsumerStats {
             sent: s.sent as f64,
             failed: s.failed as f64,
@@ -206,23 +110,6 @@ impl NativeConsumer {
             spool_bytes: s.spool_bytes as f64,
             corrupt: s.corrupt as f64,
         })
-    }
-
-    /// `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
-    /// debug API, on the consumer's own thread; a rejection fails the next flush.
-    #[napi(factory, catch_unwind)]
-    pub fn debug(
-        env: Env,
-        url_prefix: String,
-        write_data: bool,
-        request_timeout_ms: Option<u32>,
-    ) -> Result<Self> {
-        let timeout = request_timeout_ms.map(u64::from);
-        made(
-            &env,
-            DebugConsumer::new(&url_prefix, write_data, timeout)
-                .and_then(|c| Background::new("debug", c)),
-        )
     }
 
     /// A handle on this consumer for `createClient` (raw.rs), which cannot read a class.
@@ -292,21 +179,43 @@ impl Consumer for LineCatcher {
     }
 }
 
-/// The spool options of BatchConsumer and AsyncBatchConsumer (`spoolDir`, ...), as given;
-/// core applies its defaults and rules.
+/// Core's consumer defaults, by the Node parameter names: the values index.d.ts documents
+/// (test/types.test.js checks them against it), so that no JS file retypes a number.
 #[napi(object)]
-pub struct SpoolArgs {
-    pub spool_dir: Option<String>,
-    pub spool_max_bytes: Option<f64>,
-    pub spool_fsync: Option<bool>,
+pub struct ConsumerDefaults {
+    pub backup_count: u32,
+    pub when: String,
+    pub buffer_size: u32,
+    pub batch_max_size: u32,
+    pub flush_max_time: f64,
+    pub flush_size: u32,
+    pub max_batch_size: u32,
+    pub max_size: u32,
+    pub write_data: bool,
 }
 
-fn spool_config(args: Option<SpoolArgs>) -> sensorsanalytics::Result<Option<sensorsanalytics::SpoolConfig>> {
-    let Some(a) = args else { return Ok(None) };
-    sensorsanalytics::consumer::options::SpoolOptions {
-        spool_dir: a.spool_dir.map(Into::into),
-        spool_max_bytes: a.spool_max_bytes,
-        spool_fsync: a.spool_fsync,
+#[napi(catch_unwind)]
+pub fn consumer_defaults() -> ConsumerDefaults {
+    ConsumerDefaults {
+        backup_count: options::DEFAULT_BACKUP_COUNT as u32,
+        when: options::DEFAULT_WHEN.to_owned(),
+        buffer_size: options::DEFAULT_BUFFER_SIZE as u32,
+        batch_max_size: options::DEFAULT_BATCH_MAX_SIZE as u32,
+        flush_max_time: options::DEFAULT_FLUSH_MAX_TIME.as_secs_f64(),
+        flush_size: options::DEFAULT_FLUSH_SIZE as u32,
+        max_batch_size: options::DEFAULT_MAX_BATCH_SIZE as u32,
+        max_size: options::DEFAULT_QUEUE_SIZE as u32,
+        write_data: options::DEFAULT_WRITE_DATA,
     }
-    .build()
+}
+
+/// Test-only (the shared vectors, tests/vectors/options/): the settings core's normaliser
+/// gives a consumer for one option as given, as JSON, or the error thrown as the package's
+/// class. Not part of the package's API (index.js does not export it).
+#[napi(catch_unwind)]
+pub fn normalised_consumer_option(env: Env, consumer: String, option: String, value: Option<f64>) -> Result<String> {
+    match options::normalised(&consumer, &option, value) {
+        Ok(v) => Ok(v.to_string()),
+        Err(e) => Err(crate::error::throw(env.raw(), crate::error::Failure::Core(e))),
+    }
 }

@@ -160,6 +160,20 @@ pub fn rejection(env: Env, err: &CoreError) -> Error {
     }
 }
 
+/// A core error handed to JS as a value (an argument of a callback): an instance of the
+/// package's class, as thrown or rejected.
+pub struct ErrorValue(pub CoreError);
+
+impl napi::bindgen_prelude::ToNapiValue for ErrorValue {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        match instance(env, &val.0) {
+            Some(obj) => Ok(obj),
+            // SAFETY: the caller's env, as this function's contract says.
+            None => unsafe { napi::bindgen_prelude::ToNapiValue::to_napi_value(env, plain(&val.0)) },
+        }
+    }
+}
+
 /// A panic turned into an ordinary error: a bug in the SDK must not take the process down.
 pub fn panicked(payload: Box<dyn std::any::Any + Send>) -> Error {
     let what = payload

@@ -43,7 +43,8 @@ describe('LoggingConsumer', () => {
       name: 'SensorsAnalyticsIllegalDataException',
       message: 'Invalid rollover interval specified: X',
     });
-    assert.throws(() => new sdk.LoggingConsumer(file, { backupCount: -1 }), TypeError);
+    // Numbers follow core's one rule (negative: IllegalData); a non-number is a TypeError.
+    assert.throws(() => new sdk.LoggingConsumer(file, { backupCount: -1 }), { name: 'SensorsAnalyticsIllegalDataException', message: 'backupCount must not be negative, not -1' });
     assert.throws(() => new sdk.LoggingConsumer(file, 'x'), TypeError);
     new sdk.LoggingConsumer(file, { when: 'H', backupCount: 3 }).close();
   });
@@ -54,7 +55,7 @@ describe('LoggingConsumer', () => {
       name: 'SensorsAnalyticsIllegalDataException',
       message: 'Invalid rollover interval specified: X',
     });
-    assert.throws(() => new sdk.LoggingConsumer(file, -1), TypeError);
+    assert.throws(() => new sdk.LoggingConsumer(file, -1), sdk.SensorsAnalyticsIllegalDataException);
     // undefined and null (Python's None) leave a parameter to its default.
     for (const args of [[7], [3, 'H'], [undefined, 'midnight'], [null, 'D'], [0, undefined]]) {
       const c = new sdk.LoggingConsumer(file, ...args);
@@ -83,8 +84,9 @@ describe('ConcurrentLoggingConsumer', () => {
   });
 
   test('bufferSize is checked', () => {
-    assert.throws(() => new sdk.ConcurrentLoggingConsumer(path.join(tmp, 'x'), { bufferSize: 1.5 }), TypeError);
-    assert.throws(() => new sdk.ConcurrentLoggingConsumer(path.join(tmp, 'x'), 1.5), TypeError);
+    assert.throws(() => new sdk.ConcurrentLoggingConsumer(path.join(tmp, 'x'), { bufferSize: -1.5 }), sdk.SensorsAnalyticsIllegalDataException);
+    assert.throws(() => new sdk.ConcurrentLoggingConsumer(path.join(tmp, 'x'), NaN), sdk.SensorsAnalyticsIllegalDataException);
+    assert.throws(() => new sdk.ConcurrentLoggingConsumer(path.join(tmp, 'x'), '8'), TypeError);
   });
 
   test("the Python SDK's parameters positionally: (prefix, bufferSize)", async () => {
@@ -186,8 +188,8 @@ describe('HTTP consumers (loopback receiver)', () => {
       for (let i = 0; i < 7; i++) batch.track(`u${i}`, 'E', { i });
       await batch.close();
       assert.deepEqual((await r.requests()).map((q) => q.records), [3, 3, 1]);
-      assert.throws(() => new sdk.BatchConsumer(r.url, 0), TypeError);
-      assert.throws(() => new sdk.BatchConsumer(r.url, 3, -1), TypeError);
+      assert.throws(() => new sdk.BatchConsumer(r.url, -1), sdk.SensorsAnalyticsIllegalDataException);
+      assert.throws(() => new sdk.BatchConsumer(r.url, 3, -1), sdk.SensorsAnalyticsIllegalDataException);
 
       // AsyncBatchConsumer(url, flushMaxTime, flushSize, maxBatchSize, maxSize, requestTimeout)
       const requestsBefore = (await r.requests()).length;
@@ -197,13 +199,13 @@ describe('HTTP consumers (loopback receiver)', () => {
       const sizes = (await r.requests()).slice(requestsBefore).map((q) => q.records);
       assert.equal(sizes.reduce((a, b) => a + b, 0), 10);
       assert.ok(sizes.every((n) => n <= 4), `batches of at most maxBatchSize=4: ${sizes}`);
-      assert.throws(() => new sdk.AsyncBatchConsumer(r.url, -1), TypeError);
-      assert.throws(() => new sdk.AsyncBatchConsumer(r.url, undefined, undefined, undefined, 0), TypeError);
+      assert.throws(() => new sdk.AsyncBatchConsumer(r.url, -1), sdk.SensorsAnalyticsIllegalDataException);
+      assert.throws(() => new sdk.AsyncBatchConsumer(r.url, undefined, undefined, undefined, -1), sdk.SensorsAnalyticsIllegalDataException);
 
       const dflt = new sdk.SensorsAnalytics(new sdk.DefaultConsumer(r.url, 5000));
       dflt.track('d1', 'E');
       await dflt.close();
-      assert.throws(() => new sdk.DefaultConsumer(r.url, -5), TypeError);
+      assert.throws(() => new sdk.DefaultConsumer(r.url, -5), sdk.SensorsAnalyticsIllegalDataException);
 
       const before = (await r.requests()).length;
       const dry = new sdk.SensorsAnalytics(new sdk.DebugConsumer(r.url, false, 5000));

@@ -8,22 +8,21 @@
 
 use std::sync::Arc;
 
+use sensorsanalytics::consumer::options;
 use sensorsanalytics::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer};
 
 use crate::error::{Result, SaError};
 
-/// Reads an HTTP consumer's counters (the consumer types have no common trait for it).
-type StatsReader = Box<dyn Fn() -> sensorsanalytics::Stats + Send + Sync>;
-
 #[derive(uniffi::Object)]
 pub struct NativeConsumer {
     pub(crate) inner: Arc<dyn Consumer>,
-    pub(crate) stats: Option<StatsReader>,
+    /// An HTTP consumer: `stats()` reads its counters (the others keep none).
+    pub(crate) http: bool,
 }
 
 impl NativeConsumer {
     pub(crate) fn wrap(inner: impl Consumer + 'static) -> Arc<Self> {
-        Arc::new(NativeConsumer { inner: Arc::new(inner), stats: None })
+        Arc::new(NativeConsumer { inner: Arc::new(inner), http: false })
     }
 }
 
@@ -35,22 +34,23 @@ impl NativeConsumer {
         Self::wrap(ConsoleConsumer::new())
     }
 
-    /// `LoggingConsumer(prefix, backupCount=0, when='midnight')`. Signed counts, as the
-    /// reference takes them: a negative one means "none" (Python's `> 0` tests).
+    /// `LoggingConsumer(prefix, backupCount=0, when='midnight')`: numbers as the user gave
+    /// them (`None`: core's default), for core's one rule.
     #[uniffi::constructor]
-    pub fn logging(prefix: String, backup_count: i64, when: String) -> Result<Arc<Self>> {
-        Ok(Self::wrap(LoggingConsumer::new(prefix, count(backup_count), &when)?))
+    pub fn logging(prefix: String, backup_count: Option<f64>, when: Option<String>) -> Result<Arc<Self>> {
+        let (keep, when) = options::logging(backup_count, when.as_deref())?;
+        Ok(Self::wrap(LoggingConsumer::new(prefix, keep, when)?))
     }
 
     /// `ConcurrentLoggingConsumer(prefix, bufferSize=8192)`.
     #[uniffi::constructor]
-    pub fn concurrent_logging(prefix: String, buffer_size: i64) -> Result<Arc<Self>> {
-        Ok(Self::wrap(ConcurrentLoggingConsumer::new(prefix, count(buffer_size))?))
+    pub fn concurrent_logging(prefix: String, buffer_size: Option<f64>) -> Result<Arc<Self>> {
+        Ok(Self::wrap(ConcurrentLoggingConsumer::new(prefix, options::buffer_size(buffer_size)?)?))
     }
 
     /// An HTTP consumer's counters (sent, failed, dropped, ...); `None` for the others.
-    pub fn stats(&self) -> Option<crate::http::HttpStats> {
-        self.stats.as_ref().map(|read| read().into())
+    pub fn stats(&self) -> Option<crate::http_consumer::HttpStats> {
+        self.http.then(|| self.inner.stats().into())
     }
 
     /// Takes one JSON record, as the client would send it.
@@ -69,8 +69,33 @@ impl NativeConsumer {
     }
 }
 
-pub(crate) fn count(n: i64) -> usize {
-    usize::try_from(n).unwrap_or(0)
+/// Core's consumer defaults, which the Kotlin and Swift signatures show (as their default
+/// arguments) without retyping a number.
+#[derive(uniffi::Record)]
+pub struct ConsumerDefaults {
+    pub backup_count: i32,
+    pub when: String,
+    pub buffer_size: i32,
+    pub batch_max_size: i32,
+    pub write_data: bool,
+}
+
+#[uniffi::export]
+pub fn consumer_defaults() -> ConsumerDefaults {
+    ConsumerDefaults {
+        backup_count: options::DEFAULT_BACKUP_COUNT as i32,
+        when: options::DEFAULT_WHEN.to_owned(),
+        buffer_size: options::DEFAULT_BUFFER_SIZE as i32,
+        batch_max_size: options::DEFAULT_BATCH_MAX_SIZE as i32,
+        write_data: options::DEFAULT_WRITE_DATA,
+    }
+}
+
+/// Test-only (the shared vectors, tests/vectors/options/): the settings core's normaliser
+/// gives a consumer for one option as given, as JSON, or the error.
+#[uniffi::export]
+pub fn normalised_consumer_option(consumer: String, option: String, value: Option<f64>) -> Result<String> {
+    Ok(options::normalised(&consumer, &option, value)?.to_string())
 }
 
 /// A consumer written in the foreign language. Its errors come back as [`SaError`]s; the

@@ -13,15 +13,15 @@
 mod client;
 mod consumer;
 mod error;
-mod http;
+mod http_consumer;
 mod jvm;
 mod recording;
 mod value;
 
 pub use client::{CallSite, CoreClient, ProfileOp};
-pub use consumer::{ForeignConsumer, NativeConsumer};
+pub use consumer::{consumer_defaults, normalised_consumer_option, ConsumerDefaults, ForeignConsumer, NativeConsumer};
 pub use error::SaError;
-pub use http::{HttpStats, LinePrinter};
+pub use http_consumer::{HttpStats, LinePrinter};
 pub use recording::NativeRecording;
 pub use value::{identity_keys, Identity, IdentityKeys, Property, PropertyValue};
 

@@ -45,6 +45,17 @@ impl Error {
         }
     }
 
+    /// The same kind of error with its message rewritten (e.g. a count of later failures
+    /// appended).
+    pub fn map_message(self, f: impl FnOnce(&str) -> String) -> Error {
+        match self {
+            Error::IllegalData(m) => Error::IllegalData(f(&m)),
+            Error::Network(m) => Error::Network(f(&m)),
+            Error::FileLock(m) => Error::FileLock(f(&m)),
+            Error::Debug(m) => Error::Debug(f(&m)),
+        }
+    }
+
     pub(crate) fn illegal(message: impl Into<String>) -> Self {
         Error::IllegalData(message.into())
     }

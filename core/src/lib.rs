@@ -32,7 +32,10 @@ pub mod value;
 
 pub use chrono;
 pub use client::{Client, Config, ProfileOp, SDK_VERSION};
-pub use consumer::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer, Recorded, RecordingConsumer, When};
+pub use consumer::{
+    ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, DeferredConsumer, DeferredOptions, LoggingConsumer, Recorded,
+    RecordingConsumer, When,
+};
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "http")]
 pub use consumer::{

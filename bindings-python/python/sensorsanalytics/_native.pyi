@@ -6,6 +6,8 @@ from typing import Any, Callable, ClassVar, Dict, Iterable, List, Literal, Mappi
 
 SDK_VERSION: str
 DEFAULTS: Dict[str, Any]
+# Test-only (tests/test_consumer_options.py): core's normalised settings for one option, as JSON.
+def _normalised_consumer_option(consumer: str, option: str, value: Optional[float] = None) -> str: ...
 
 # What a property value may be; anything else raises SensorsAnalyticsIllegalDataException.
 PropertyValue = Union[str, int, float, bool, datetime.datetime, datetime.date, List[str], None]

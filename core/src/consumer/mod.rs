@@ -14,6 +14,7 @@ mod console;
 mod debug;
 #[cfg(feature = "http")]
 mod default;
+mod deferred;
 mod logging;
 pub mod options;
 mod recording;
@@ -29,6 +30,7 @@ pub use console::ConsoleConsumer;
 pub use debug::DebugConsumer;
 #[cfg(feature = "http")]
 pub use default::DefaultConsumer;
+pub use deferred::{DeferredConsumer, DeferredOptions, FailureCallback};
 pub use logging::{LoggingConsumer, When};
 pub use recording::{Recorded, RecordingConsumer};
 

@@ -32,6 +32,10 @@ pub const DEFAULT_MAX_BATCH_SIZE: usize = 100;
 pub const DEFAULT_QUEUE_SIZE: usize = 1000;
 /// `DebugConsumer(url, write_data=True)`
 pub const DEFAULT_WRITE_DATA: bool = true;
+/// A deferred-send queue (`DeferredConsumer`, in front of Node's Default/Batch/Debug
+/// consumers): records waiting at most, and how long flush/close wait for them.
+pub const DEFAULT_DEFERRED_QUEUE_SIZE: usize = 10_000;
+pub const DEFAULT_DEFERRED_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// `spool_max_bytes`: 1 GiB.
 pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 1 << 30;
 
@@ -188,6 +192,49 @@ pub fn logging(backup_count: Option<f64>, when: Option<&str>) -> Result<(usize, 
 /// `ConcurrentLoggingConsumer(prefix, bufferSize)`
 pub fn buffer_size(v: Option<f64>) -> Result<usize> {
     count("bufferSize", v, DEFAULT_BUFFER_SIZE, 0, MAX_RECORDS)
+}
+
+/// The settings a consumer gets when one option is given as `value` (the others left to
+/// their defaults), as JSON with core's field names, or the error it is refused with. Not for
+/// users: the shared vectors (tests/vectors/options/) read it back in every binding, which
+/// reaches it through a test-only export, to pin one rule across languages.
+pub fn normalised(consumer: &str, option: &str, value: Option<f64>) -> Result<serde_json::Value> {
+    use serde_json::json;
+    let unknown = || Error::IllegalData(format!("no option {option} of {consumer}"));
+    let timeout_only = |v| -> Result<serde_json::Value> {
+        Ok(json!({ "request_timeout_ms": request_timeout_ms(v)? }))
+    };
+    match (consumer, option) {
+        ("DefaultConsumer" | "DebugConsumer", "request_timeout") => timeout_only(value),
+        ("BatchConsumer", "max_size" | "request_timeout") => {
+            let mut o = BatchOptions::default();
+            *if option == "max_size" { &mut o.max_size } else { &mut o.request_timeout } = value;
+            let b = o.build()?;
+            Ok(json!({ "max_size": b.max_size, "request_timeout_ms": b.request_timeout_ms }))
+        }
+        ("AsyncBatchConsumer", _) => {
+            let mut o = AsyncBatchOptions::default();
+            *match option {
+                "flush_max_time" => &mut o.flush_max_time,
+                "flush_size" => &mut o.flush_size,
+                "max_batch_size" => &mut o.max_batch_size,
+                "max_size" => &mut o.max_size,
+                "request_timeout" => &mut o.request_timeout,
+                _ => return Err(unknown()),
+            } = value;
+            let c = o.build()?;
+            Ok(json!({
+                "flush_max_time": c.flush_max_time.as_secs_f64(),
+                "flush_size": c.flush_size,
+                "max_batch_size": c.max_batch_size,
+                "max_size": c.max_size,
+                "request_timeout_ms": c.request_timeout_ms,
+            }))
+        }
+        ("LoggingConsumer", "backupCount") => Ok(json!({ "backup_count": logging(value, None)?.0 })),
+        ("ConcurrentLoggingConsumer", "bufferSize") => Ok(json!({ "buffer_size": buffer_size(value)? })),
+        _ => Err(unknown()),
+    }
 }
 
 #[cfg(test)]

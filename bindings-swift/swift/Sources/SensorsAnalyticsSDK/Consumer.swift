@@ -39,6 +39,20 @@ public class NativeBackedConsumer: Consumer {
     public var stats: HttpStats? { native.stats() }
 }
 
+/// Core's consumer defaults, read once through uniffi: the default arguments below show them
+/// without this package retyping a number. Every number a user gives goes to core as it is,
+/// for core's one rule (negative: an error; fractional: rounded; too large: capped).
+/// (`@usableFromInline`: a public initializer's default argument may only name such.)
+@usableFromInline
+enum CoreDefaults {
+    static let values = consumerDefaults()
+    @usableFromInline static var backupCount: Int { Int(values.backupCount) }
+    @usableFromInline static var when: String { values.when }
+    @usableFromInline static var bufferSize: Int { Int(values.bufferSize) }
+    @usableFromInline static var batchMaxSize: Int { Int(values.batchMaxSize) }
+    @usableFromInline static var writeData: Bool { values.writeData }
+}
+
 /// `ConsoleConsumer()`: one JSON line per record on stdout.
 public final class ConsoleConsumer: NativeBackedConsumer {
     public init() {
@@ -49,9 +63,9 @@ public final class ConsoleConsumer: NativeBackedConsumer {
 /// `LoggingConsumer(prefix, backupCount=0, when='midnight')`: appends to the file `prefix`,
 /// rotated on time like Python's TimedRotatingFileHandler.
 public final class LoggingConsumer: NativeBackedConsumer {
-    public init(prefix: String, backupCount: Int = 0, when: String = "midnight") throws {
+    public init(prefix: String, backupCount: Int = CoreDefaults.backupCount, when: String = CoreDefaults.when) throws {
         let native = try translated {
-            try NativeConsumer.logging(prefix: prefix, backupCount: Int64(backupCount), when: when)
+            try NativeConsumer.logging(prefix: prefix, backupCount: Double(backupCount), when: when)
         }
         super.init(native: native)
     }
@@ -60,9 +74,9 @@ public final class LoggingConsumer: NativeBackedConsumer {
 /// `ConcurrentLoggingConsumer(prefix, bufferSize=8192)`: writes `prefix.YYYY-MM-DD` under an
 /// exclusive file lock, so many processes can share one file.
 public final class ConcurrentLoggingConsumer: NativeBackedConsumer {
-    public init(prefix: String, bufferSize: Int = 8192) throws {
+    public init(prefix: String, bufferSize: Int = CoreDefaults.bufferSize) throws {
         let native = try translated {
-            try NativeConsumer.concurrentLogging(prefix: prefix, bufferSize: Int64(bufferSize))
+            try NativeConsumer.concurrentLogging(prefix: prefix, bufferSize: Double(bufferSize))
         }
         super.init(native: native)
     }

@@ -6,7 +6,7 @@ import SensorsAnalyticsUniffi
 /// `DefaultConsumer(url_prefix, request_timeout=None)`: one record per request, synchronous.
 public final class DefaultConsumer: NativeBackedConsumer {
     public init(urlPrefix: String, requestTimeout: Int64? = nil) throws {
-        let native = try translated { try NativeConsumer.httpDefault(urlPrefix: urlPrefix, requestTimeoutMs: requestTimeout) }
+        let native = try translated { try NativeConsumer.httpDefault(urlPrefix: urlPrefix, requestTimeoutMs: requestTimeout.map(Double.init)) }
         super.init(native: native)
     }
 }
@@ -15,13 +15,13 @@ public final class DefaultConsumer: NativeBackedConsumer {
 /// request (at most 50) once that many wait, and on flush/close; the caller waits.
 public final class BatchConsumer: NativeBackedConsumer {
     public init(
-        urlPrefix: String, maxSize: Int = 50, requestTimeout: Int64? = nil,
+        urlPrefix: String, maxSize: Int = CoreDefaults.batchMaxSize, requestTimeout: Int64? = nil,
         spoolDir: String? = nil, spoolMaxBytes: Int64? = nil, spoolFsync: Bool? = nil
     ) throws {
         let native = try translated {
             try NativeConsumer.batch(
-                urlPrefix: urlPrefix, maxSize: Int64(maxSize), requestTimeoutMs: requestTimeout,
-                spoolDir: spoolDir, spoolMaxBytes: spoolMaxBytes, spoolFsync: spoolFsync
+                urlPrefix: urlPrefix, maxSize: Double(maxSize), requestTimeoutMs: requestTimeout.map(Double.init),
+                spoolDir: spoolDir, spoolMaxBytes: spoolMaxBytes.map(Double.init), spoolFsync: spoolFsync
             )
         }
         super.init(native: native)
@@ -47,12 +47,12 @@ public final class AsyncBatchConsumer: NativeBackedConsumer {
             try NativeConsumer.asyncBatch(
                 urlPrefix: urlPrefix,
                 flushMaxTimeSecs: flushMaxTime,
-                flushSize: flushSize.map(Int64.init),
-                maxBatchSize: maxBatchSize.map(Int64.init),
-                maxSize: maxSize.map(Int64.init),
-                requestTimeoutMs: requestTimeout,
+                flushSize: flushSize.map(Double.init),
+                maxBatchSize: maxBatchSize.map(Double.init),
+                maxSize: maxSize.map(Double.init),
+                requestTimeoutMs: requestTimeout.map(Double.init),
                 spoolDir: spoolDir,
-                spoolMaxBytes: spoolMaxBytes,
+                spoolMaxBytes: spoolMaxBytes.map(Double.init),
                 spoolFsync: spoolFsync
             )
         }
@@ -63,10 +63,11 @@ public final class AsyncBatchConsumer: NativeBackedConsumer {
 /// `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: sends each record to the
 /// debug API and prints the verdict; a refusal is `.debug`.
 public final class DebugConsumer: NativeBackedConsumer {
-    public init(urlPrefix: String, writeData: Bool = true, requestTimeout: Int64? = nil) throws {
+    public init(urlPrefix: String, writeData: Bool = CoreDefaults.writeData, requestTimeout: Int64? = nil) throws {
         let native = try translated {
             try NativeConsumer.debug(
-                urlPrefix: urlPrefix, writeData: writeData, requestTimeoutMs: requestTimeout, printer: SwiftPrinter()
+                urlPrefix: urlPrefix, writeData: writeData, requestTimeoutMs: requestTimeout.map(Double.init),
+                printer: SwiftPrinter()
             )
         }
         super.init(native: native)

@@ -1548,12 +1548,12 @@ open class NativeConsumer: NativeConsumerProtocol, @unchecked Sendable {
     /**
      * `ConcurrentLoggingConsumer(prefix, bufferSize=8192)`.
      */
-public static func concurrentLogging(prefix: String, bufferSize: Int64)throws  -> NativeConsumer  {
+public static func concurrentLogging(prefix: String, bufferSize: Double?)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_concurrent_logging(
         FfiConverterString.lower(prefix),
-        FfiConverterInt64.lower(bufferSize),uniffiCallStatus
+        FfiConverterOptionDouble.lower(bufferSize),uniffiCallStatus
     )
 })
 }
@@ -1570,16 +1570,16 @@ public static func console() -> NativeConsumer  {
 }
     
     /**
-     * `LoggingConsumer(prefix, backupCount=0, when='midnight')`. Signed counts, as the
-     * reference takes them: a negative one means "none" (Python's `> 0` tests).
+     * `LoggingConsumer(prefix, backupCount=0, when='midnight')`: numbers as the user gave
+     * them (`None`: core's default), for core's one rule.
      */
-public static func logging(prefix: String, backupCount: Int64, when: String)throws  -> NativeConsumer  {
+public static func logging(prefix: String, backupCount: Double?, when: String?)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_logging(
         FfiConverterString.lower(prefix),
-        FfiConverterInt64.lower(backupCount),
-        FfiConverterString.lower(when),uniffiCallStatus
+        FfiConverterOptionDouble.lower(backupCount),
+        FfiConverterOptionString.lower(when),uniffiCallStatus
     )
 })
 }
@@ -1588,18 +1588,18 @@ public static func logging(prefix: String, backupCount: Int64, when: String)thro
      * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
      * max_size=1000, request_timeout=None)`. A `None` takes the core's default.
      */
-public static func asyncBatch(urlPrefix: String, flushMaxTimeSecs: Double?, flushSize: Int64?, maxBatchSize: Int64?, maxSize: Int64?, requestTimeoutMs: Int64?, spoolDir: String?, spoolMaxBytes: Int64?, spoolFsync: Bool?)throws  -> NativeConsumer  {
+public static func asyncBatch(urlPrefix: String, flushMaxTimeSecs: Double?, flushSize: Double?, maxBatchSize: Double?, maxSize: Double?, requestTimeoutMs: Double?, spoolDir: String?, spoolMaxBytes: Double?, spoolFsync: Bool?)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_async_batch(
         FfiConverterString.lower(urlPrefix),
         FfiConverterOptionDouble.lower(flushMaxTimeSecs),
-        FfiConverterOptionInt64.lower(flushSize),
-        FfiConverterOptionInt64.lower(maxBatchSize),
-        FfiConverterOptionInt64.lower(maxSize),
-        FfiConverterOptionInt64.lower(requestTimeoutMs),
+        FfiConverterOptionDouble.lower(flushSize),
+        FfiConverterOptionDouble.lower(maxBatchSize),
+        FfiConverterOptionDouble.lower(maxSize),
+        FfiConverterOptionDouble.lower(requestTimeoutMs),
         FfiConverterOptionString.lower(spoolDir),
-        FfiConverterOptionInt64.lower(spoolMaxBytes),
+        FfiConverterOptionDouble.lower(spoolMaxBytes),
         FfiConverterOptionBool.lower(spoolFsync),uniffiCallStatus
     )
 })
@@ -1608,15 +1608,15 @@ public static func asyncBatch(urlPrefix: String, flushMaxTimeSecs: Double?, flus
     /**
      * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: `max_size` capped at 50.
      */
-public static func batch(urlPrefix: String, maxSize: Int64, requestTimeoutMs: Int64?, spoolDir: String?, spoolMaxBytes: Int64?, spoolFsync: Bool?)throws  -> NativeConsumer  {
+public static func batch(urlPrefix: String, maxSize: Double?, requestTimeoutMs: Double?, spoolDir: String?, spoolMaxBytes: Double?, spoolFsync: Bool?)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_batch(
         FfiConverterString.lower(urlPrefix),
-        FfiConverterInt64.lower(maxSize),
-        FfiConverterOptionInt64.lower(requestTimeoutMs),
+        FfiConverterOptionDouble.lower(maxSize),
+        FfiConverterOptionDouble.lower(requestTimeoutMs),
         FfiConverterOptionString.lower(spoolDir),
-        FfiConverterOptionInt64.lower(spoolMaxBytes),
+        FfiConverterOptionDouble.lower(spoolMaxBytes),
         FfiConverterOptionBool.lower(spoolFsync),uniffiCallStatus
     )
 })
@@ -1626,13 +1626,13 @@ public static func batch(urlPrefix: String, maxSize: Int64, requestTimeoutMs: In
      * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`. Its verdict lines go
      * to `printer` (the language's own stdout, where its users look), else to the process's.
      */
-public static func debug(urlPrefix: String, writeData: Bool, requestTimeoutMs: Int64?, printer: LinePrinter?)throws  -> NativeConsumer  {
+public static func debug(urlPrefix: String, writeData: Bool?, requestTimeoutMs: Double?, printer: LinePrinter?)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_debug(
         FfiConverterString.lower(urlPrefix),
-        FfiConverterBool.lower(writeData),
-        FfiConverterOptionInt64.lower(requestTimeoutMs),
+        FfiConverterOptionBool.lower(writeData),
+        FfiConverterOptionDouble.lower(requestTimeoutMs),
         FfiConverterOptionTypeLinePrinter.lower(printer),uniffiCallStatus
     )
 })
@@ -1641,12 +1641,12 @@ public static func debug(urlPrefix: String, writeData: Bool, requestTimeoutMs: I
     /**
      * `DefaultConsumer(url_prefix, request_timeout=None)`: one record per request, synchronous.
      */
-public static func httpDefault(urlPrefix: String, requestTimeoutMs: Int64?)throws  -> NativeConsumer  {
+public static func httpDefault(urlPrefix: String, requestTimeoutMs: Double?)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_http_default(
         FfiConverterString.lower(urlPrefix),
-        FfiConverterOptionInt64.lower(requestTimeoutMs),uniffiCallStatus
+        FfiConverterOptionDouble.lower(requestTimeoutMs),uniffiCallStatus
     )
 })
 }
@@ -2006,6 +2006,76 @@ public func FfiConverterTypeCallSite_lift(_ buf: RustBuffer) throws -> CallSite 
 #endif
 public func FfiConverterTypeCallSite_lower(_ value: CallSite) -> RustBuffer {
     return FfiConverterTypeCallSite.lower(value)
+}
+
+
+/**
+ * Core's consumer defaults, which the Kotlin and Swift signatures show (as their default
+ * arguments) without retyping a number.
+ */
+public struct ConsumerDefaults: Equatable, Hashable {
+    public var backupCount: Int32
+    public var when: String
+    public var bufferSize: Int32
+    public var batchMaxSize: Int32
+    public var writeData: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(backupCount: Int32, when: String, bufferSize: Int32, batchMaxSize: Int32, writeData: Bool) {
+        self.backupCount = backupCount
+        self.when = when
+        self.bufferSize = bufferSize
+        self.batchMaxSize = batchMaxSize
+        self.writeData = writeData
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ConsumerDefaults: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsumerDefaults: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsumerDefaults {
+        return
+            try ConsumerDefaults(
+                backupCount: FfiConverterInt32.read(from: &buf), 
+                when: FfiConverterString.read(from: &buf), 
+                bufferSize: FfiConverterInt32.read(from: &buf), 
+                batchMaxSize: FfiConverterInt32.read(from: &buf), 
+                writeData: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ConsumerDefaults, into buf: inout [UInt8]) {
+        FfiConverterInt32.write(value.backupCount, into: &buf)
+        FfiConverterString.write(value.when, into: &buf)
+        FfiConverterInt32.write(value.bufferSize, into: &buf)
+        FfiConverterInt32.write(value.batchMaxSize, into: &buf)
+        FfiConverterBool.write(value.writeData, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsumerDefaults_lift(_ buf: RustBuffer) throws -> ConsumerDefaults {
+    return try FfiConverterTypeConsumerDefaults.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsumerDefaults_lower(_ value: ConsumerDefaults) -> RustBuffer {
+    return FfiConverterTypeConsumerDefaults.lower(value)
 }
 
 
@@ -2758,30 +2828,6 @@ fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
-    typealias SwiftType = Int64?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterInt64.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterInt64.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
     typealias SwiftType = Double?
 
@@ -3031,6 +3077,27 @@ public func sdkVersion() -> String  {
     )
 })
 }
+public func consumerDefaults() -> ConsumerDefaults  {
+    return try!  FfiConverterTypeConsumerDefaults_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sensorsanalytics_uniffi_fn_func_consumer_defaults(uniffiCallStatus
+    )
+})
+}
+/**
+ * Test-only (the shared vectors, tests/vectors/options/): the settings core's normaliser
+ * gives a consumer for one option as given, as JSON, or the error.
+ */
+public func normalisedConsumerOption(consumer: String, option: String, value: Double?)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
+        uniffiCallStatus in
+    uniffi_sensorsanalytics_uniffi_fn_func_normalised_consumer_option(
+        FfiConverterString.lower(consumer),
+        FfiConverterString.lower(option),
+        FfiConverterOptionDouble.lower(value),uniffiCallStatus
+    )
+})
+}
 public func identityKeys() -> IdentityKeys  {
     return try!  FfiConverterTypeIdentityKeys_lift(try! rustCall() {
         uniffiCallStatus in
@@ -3055,6 +3122,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.contractVersionMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_func_sdk_version() != 54257) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sensorsanalytics_uniffi_checksum_func_consumer_defaults() != 25326) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sensorsanalytics_uniffi_checksum_func_normalised_consumer_option() != 46210) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_func_identity_keys() != 57591) {
@@ -3123,10 +3196,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sensorsanalytics_uniffi_checksum_method_nativeconsumer_shutdown() != 41016) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_method_nativeconsumer_stats() != 10841) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_method_nativeconsumer_stats() != 56265) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_method_lineprinter_print_line() != 37858) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_method_lineprinter_print_line() != 19102) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_method_nativerecording_clear() != 56124) {
@@ -3150,25 +3223,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_coreclient_with_foreign_consumer() != 52620) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_concurrent_logging() != 12968) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_concurrent_logging() != 47292) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_console() != 51900) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_logging() != 8425) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_logging() != 14410) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_async_batch() != 5089) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_async_batch() != 10060) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_batch() != 46032) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_batch() != 4233) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_debug() != 11571) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_debug() != 34922) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_http_default() != 62448) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_http_default() != 12645) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativerecording_new() != 8471) {

@@ -3,6 +3,7 @@ package sensorsanalytics
 import sensorsanalytics.uniffi.ForeignConsumer
 import sensorsanalytics.uniffi.HttpStats
 import sensorsanalytics.uniffi.NativeConsumer
+import sensorsanalytics.uniffi.consumerDefaults
 
 /**
  * Where records go: anything with `send`, `flush` and `close`, as in the reference. Implement
@@ -32,6 +33,20 @@ abstract class NativeBackedConsumer internal constructor(internal val native: Na
     val stats: HttpStats? get() = native.stats()
 }
 
+/**
+ * Core's consumer defaults, read once through uniffi: the default arguments below show them
+ * without this package retyping a number. Every number a user gives goes to core as it is,
+ * for core's one rule (negative: an error; fractional: rounded; too large: capped).
+ */
+internal object CoreDefaults {
+    private val d = consumerDefaults()
+    val backupCount: Int = d.backupCount
+    val `when`: String = d.`when`
+    val bufferSize: Int = d.bufferSize
+    val batchMaxSize: Int = d.batchMaxSize
+    val writeData: Boolean = d.writeData
+}
+
 /** `ConsoleConsumer()`: one JSON line per record on stdout. */
 class ConsoleConsumer : NativeBackedConsumer(translated { NativeConsumer.console() })
 
@@ -39,15 +54,18 @@ class ConsoleConsumer : NativeBackedConsumer(translated { NativeConsumer.console
  * `LoggingConsumer(prefix, backupCount=0, when='midnight')`: appends to the file [prefix],
  * rotated on time like Python's TimedRotatingFileHandler.
  */
-class LoggingConsumer @JvmOverloads constructor(prefix: String, backupCount: Int = 0, `when`: String = "midnight") :
-    NativeBackedConsumer(translated { NativeConsumer.logging(prefix, backupCount.toLong(), `when`) })
+class LoggingConsumer @JvmOverloads constructor(
+    prefix: String,
+    backupCount: Int = CoreDefaults.backupCount,
+    `when`: String = CoreDefaults.`when`,
+) : NativeBackedConsumer(translated { NativeConsumer.logging(prefix, backupCount.toDouble(), `when`) })
 
 /**
  * `ConcurrentLoggingConsumer(prefix, bufferSize=8192)`: writes `prefix.YYYY-MM-DD` under an
  * exclusive file lock, so many processes can share one file.
  */
-class ConcurrentLoggingConsumer @JvmOverloads constructor(prefix: String, bufferSize: Int = 8192) :
-    NativeBackedConsumer(translated { NativeConsumer.concurrentLogging(prefix, bufferSize.toLong()) })
+class ConcurrentLoggingConsumer @JvmOverloads constructor(prefix: String, bufferSize: Int = CoreDefaults.bufferSize) :
+    NativeBackedConsumer(translated { NativeConsumer.concurrentLogging(prefix, bufferSize.toDouble()) })
 
 /** Lets the core call a user's [Consumer]; what it throws is parked for the caller. */
 internal class ForeignAdapter(private val user: Consumer) : ForeignConsumer {

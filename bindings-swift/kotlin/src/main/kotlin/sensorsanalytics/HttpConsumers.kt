@@ -8,7 +8,7 @@ import sensorsanalytics.uniffi.NativeConsumer
 
 /** `DefaultConsumer(url_prefix, request_timeout=None)`: one record per request, synchronous. */
 class DefaultConsumer @JvmOverloads constructor(urlPrefix: String, requestTimeout: Long? = null) :
-    NativeBackedConsumer(translated { NativeConsumer.httpDefault(urlPrefix, requestTimeout) })
+    NativeBackedConsumer(translated { NativeConsumer.httpDefault(urlPrefix, requestTimeout?.toDouble()) })
 
 /**
  * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends `maxSize` records per
@@ -21,13 +21,17 @@ class DefaultConsumer @JvmOverloads constructor(urlPrefix: String, requestTimeou
  */
 class BatchConsumer @JvmOverloads constructor(
     urlPrefix: String,
-    maxSize: Int = 50,
+    maxSize: Int = CoreDefaults.batchMaxSize,
     requestTimeout: Long? = null,
     spoolDir: String? = null,
     spoolMaxBytes: Long? = null,
     spoolFsync: Boolean? = null,
 ) : NativeBackedConsumer(
-    translated { NativeConsumer.batch(urlPrefix, maxSize.toLong(), requestTimeout, spoolDir, spoolMaxBytes, spoolFsync) },
+    translated {
+        NativeConsumer.batch(
+            urlPrefix, maxSize.toDouble(), requestTimeout?.toDouble(), spoolDir, spoolMaxBytes?.toDouble(), spoolFsync,
+        )
+    },
 )
 
 /**
@@ -50,8 +54,8 @@ class AsyncBatchConsumer @JvmOverloads constructor(
 ) : NativeBackedConsumer(
     translated {
         NativeConsumer.asyncBatch(
-            urlPrefix, flushMaxTime, flushSize?.toLong(), maxBatchSize?.toLong(), maxSize?.toLong(), requestTimeout,
-            spoolDir, spoolMaxBytes, spoolFsync,
+            urlPrefix, flushMaxTime, flushSize?.toDouble(), maxBatchSize?.toDouble(), maxSize?.toDouble(),
+            requestTimeout?.toDouble(), spoolDir, spoolMaxBytes?.toDouble(), spoolFsync,
         )
     },
 )
@@ -60,8 +64,13 @@ class AsyncBatchConsumer @JvmOverloads constructor(
  * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: sends each record to the
  * debug API and prints the verdict; a refusal is a [SensorsAnalyticsDebugException].
  */
-class DebugConsumer @JvmOverloads constructor(urlPrefix: String, writeData: Boolean = true, requestTimeout: Long? = null) :
-    NativeBackedConsumer(translated { NativeConsumer.debug(urlPrefix, writeData, requestTimeout, SystemOutPrinter) })
+class DebugConsumer @JvmOverloads constructor(
+    urlPrefix: String,
+    writeData: Boolean = CoreDefaults.writeData,
+    requestTimeout: Long? = null,
+) : NativeBackedConsumer(
+    translated { NativeConsumer.debug(urlPrefix, writeData, requestTimeout?.toDouble(), SystemOutPrinter) },
+)
 
 /** The verdicts go to System.out, where JVM users (and test runners) capture output. */
 private object SystemOutPrinter : LinePrinter {

@@ -2,16 +2,14 @@
 //! sending, batching, retries and the background queue all stay in the core.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use sensorsanalytics::consumer::options::SpoolOptions;
+use sensorsanalytics::consumer::options::{self, AsyncBatchOptions, BatchOptions, SpoolOptions};
 use sensorsanalytics::{
-    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, Consumer, DebugConsumer, DefaultConsumer, ReqwestTransport,
-    SpoolConfig, Stats,
+    AsyncBatchConsumer, BatchConsumer, Consumer, DebugConsumer, DefaultConsumer, ReqwestTransport, Stats,
 };
 
-use crate::consumer::{count, NativeConsumer};
-use crate::error::{Result, SaError};
+use crate::consumer::NativeConsumer;
+use crate::error::Result;
 
 /// A snapshot of an HTTP consumer's counters: nothing is lost without a trace (docs/SPEC.md §4).
 #[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
@@ -57,17 +55,8 @@ impl From<Stats> for HttpStats {
     }
 }
 
-fn with_stats<C: Consumer + 'static>(consumer: C, stats: fn(&C) -> Stats) -> Arc<NativeConsumer> {
-    let consumer = Arc::new(consumer);
-    let reader = Arc::clone(&consumer);
-    Arc::new(NativeConsumer { inner: consumer, stats: Some(Box::new(move || stats(&reader))) })
-}
-
-/// Seconds as the reference takes `flush_max_time`; a negative or absurd value is an error
-/// rather than a panic inside `Duration`.
-fn seconds(secs: f64) -> Result<Duration> {
-    Duration::try_from_secs_f64(secs)
-        .map_err(|_| SaError::IllegalData { reason: format!("flush_max_time must be a number of seconds >= 0. [value={secs}]") })
+fn http(consumer: impl Consumer + 'static) -> Arc<NativeConsumer> {
+    Arc::new(NativeConsumer { inner: Arc::new(consumer), http: true })
 }
 
 /// Prints a line the foreign language's way (Kotlin `println`, Swift `print`).
@@ -76,69 +65,69 @@ pub trait LinePrinter: Send + Sync {
     fn print_line(&self, line: String);
 }
 
-/// `request_timeout` in milliseconds (docs/SPEC.md §1), signed as foreign ints are; below 0 is 0.
-fn millis(ms: Option<i64>) -> Option<u64> {
-    ms.map(|m| u64::try_from(m).unwrap_or(0))
-}
-
 /// The spool options, as given: core applies their defaults and rules.
-fn spool(dir: Option<String>, max_bytes: Option<i64>, fsync: Option<bool>) -> Result<Option<SpoolConfig>> {
-    Ok(SpoolOptions { spool_dir: dir.map(Into::into), spool_max_bytes: max_bytes.map(|b| b as f64), spool_fsync: fsync }
-        .build()?)
+fn spool(dir: Option<String>, max_bytes: Option<f64>, fsync: Option<bool>) -> SpoolOptions {
+    SpoolOptions { spool_dir: dir.map(Into::into), spool_max_bytes: max_bytes, spool_fsync: fsync }
 }
 
+// Every number is passed as the user gave it (`None`: core's default) to core's options
+// types, which own the defaults and the one rule for zero, negative, fractional and too large.
 #[uniffi::export]
 impl NativeConsumer {
     /// `DefaultConsumer(url_prefix, request_timeout=None)`: one record per request, synchronous.
     #[uniffi::constructor]
-    pub fn http_default(url_prefix: String, request_timeout_ms: Option<i64>) -> Result<Arc<Self>> {
-        Ok(with_stats(DefaultConsumer::new(&url_prefix, millis(request_timeout_ms))?, DefaultConsumer::stats))
+    pub fn http_default(url_prefix: String, request_timeout_ms: Option<f64>) -> Result<Arc<Self>> {
+        Ok(http(DefaultConsumer::new(&url_prefix, options::request_timeout_ms(request_timeout_ms)?)?))
     }
 
     /// `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: `max_size` capped at 50.
     #[uniffi::constructor]
     pub fn batch(
         url_prefix: String,
-        max_size: i64,
-        request_timeout_ms: Option<i64>,
+        max_size: Option<f64>,
+        request_timeout_ms: Option<f64>,
         spool_dir: Option<String>,
-        spool_max_bytes: Option<i64>,
+        spool_max_bytes: Option<f64>,
         spool_fsync: Option<bool>,
     ) -> Result<Arc<Self>> {
-        let (size, timeout) = (count(max_size), millis(request_timeout_ms));
-        let consumer = match spool(spool_dir, spool_max_bytes, spool_fsync)? {
+        let o = BatchOptions {
+            max_size,
+            request_timeout: request_timeout_ms,
+            spool: spool(spool_dir, spool_max_bytes, spool_fsync),
+        }
+        .build()?;
+        let (size, timeout) = (o.max_size, o.request_timeout_ms);
+        Ok(http(match o.spool {
             None => BatchConsumer::new(&url_prefix, size, timeout)?,
             Some(s) => BatchConsumer::with_spool(&url_prefix, size, timeout, s, Arc::new(ReqwestTransport::new()))?,
-        };
-        Ok(with_stats(consumer, BatchConsumer::stats))
+        }))
     }
 
     /// `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
     /// max_size=1000, request_timeout=None)`. A `None` takes the core's default.
     #[uniffi::constructor]
+    #[allow(clippy::too_many_arguments)]
     pub fn async_batch(
         url_prefix: String,
         flush_max_time_secs: Option<f64>,
-        flush_size: Option<i64>,
-        max_batch_size: Option<i64>,
-        max_size: Option<i64>,
-        request_timeout_ms: Option<i64>,
+        flush_size: Option<f64>,
+        max_batch_size: Option<f64>,
+        max_size: Option<f64>,
+        request_timeout_ms: Option<f64>,
         spool_dir: Option<String>,
-        spool_max_bytes: Option<i64>,
+        spool_max_bytes: Option<f64>,
         spool_fsync: Option<bool>,
     ) -> Result<Arc<Self>> {
-        let defaults = AsyncBatchConfig::default();
-        let spool = spool(spool_dir, spool_max_bytes, spool_fsync)?;
-        let config = AsyncBatchConfig {
-            flush_max_time: flush_max_time_secs.map(seconds).transpose()?.unwrap_or(defaults.flush_max_time),
-            flush_size: flush_size.map_or(defaults.flush_size, count),
-            max_batch_size: max_batch_size.map_or(defaults.max_batch_size, count),
-            max_size: max_size.map_or(defaults.max_size, count),
-            request_timeout_ms: millis(request_timeout_ms),
-            spool,
-            ..defaults
-        };
-        Ok(with_stats(AsyncBatchConsumer::new(&url_prefix, config)?, AsyncBatchConsumer::stats))
+        let config = AsyncBatchOptions {
+            flush_max_time: flush_max_time_secs,
+            flush_size,
+            max_batch_size,
+            max_size,
+            request_timeout: request_timeout_ms,
+            spool: spool(spool_dir, spool_max_bytes, spool_fsync),
+        }
+        .build()?;
+        Ok(http(AsyncBatchConsumer::new(&url_prefix, config)?))
     }
 
     /// `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`. Its verdict lines go
@@ -146,14 +135,16 @@ impl NativeConsumer {
     #[uniffi::constructor]
     pub fn debug(
         url_prefix: String,
-        write_data: bool,
-        request_timeout_ms: Option<i64>,
+        write_data: Option<bool>,
+        request_timeout_ms: Option<f64>,
         printer: Option<Arc<dyn LinePrinter>>,
     ) -> Result<Arc<Self>> {
-        let mut consumer = DebugConsumer::new(&url_prefix, write_data, millis(request_timeout_ms))?;
+        let write_data = write_data.unwrap_or(options::DEFAULT_WRITE_DATA);
+        let mut consumer =
+            DebugConsumer::new(&url_prefix, write_data, options::request_timeout_ms(request_timeout_ms)?)?;
         if let Some(printer) = printer {
             consumer = consumer.with_printer(move |line| printer.print_line(line.to_owned()));
         }
-        Ok(with_stats(consumer, DebugConsumer::stats))
+        Ok(http(consumer))
     }
 }
