@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 
-use super::encode::{encode_data_list, WireForm};
+use super::encode::{encode_data_list_with, WireForm};
 use super::retry::{attempt, Attempt, Request};
 use super::transport::Transport;
 use super::USER_AGENT;
@@ -104,7 +104,7 @@ fn run(target: &Target, work: Receiver<Batch>, done: Sender<Outcome>) {
         let form = batch
             .form
             .take()
-            .unwrap_or_else(|| encode_data_list(&batch.records));
+            .unwrap_or_else(|| encode_data_list_with(&batch.records, target.transport.gzip()));
         let result = catch_unwind(AssertUnwindSafe(|| {
             attempt(&*target.transport, &req, &form)
         }))
