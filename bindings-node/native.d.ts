@@ -45,6 +45,21 @@ export declare class NativeConsumer {
   static logging(prefix: string, backupCount: number, when: string): NativeConsumer
   /** `ConcurrentLoggingConsumer(prefix, bufferSize=8192)` */
   static concurrentLogging(prefix: string, bufferSize: number): NativeConsumer
+  /** The consumer's counters, or null for a consumer that keeps none. */
+  stats(): ConsumerStats | null
+  /** A handle on this consumer for `createClient` (raw.rs), which cannot read a class. */
+  handle(): ConsumerHandle
+  /** Hands one JSON line to the consumer (what a client does for each record). */
+  send(record: string): void
+  /** Writes or sends what is buffered, on a worker thread. */
+  flush(): Promise<void>
+  /** Flushes and releases the consumer, on a worker thread. */
+  close(): Promise<void>
+  /**
+   * Flush or close on the JS thread: only for the process's `exit` event, where nothing
+   * asynchronous can run any more.
+   */
+  finishSync(close: boolean): void
   /**
    * `DefaultConsumer(url_prefix, request_timeout=None)`: one request per record, made on
    * the consumer's own thread (see background.rs).
@@ -60,26 +75,11 @@ export declare class NativeConsumer {
    * max_size=1000, request_timeout=None)`: the core's own sender thread; `send` never waits.
    */
   static asyncBatch(urlPrefix: string, flushMaxTimeSecs: number, flushSize: number, maxBatchSize: number, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
-  /** The consumer's counters, or null for a consumer that keeps none. */
-  stats(): ConsumerStats | null
   /**
    * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
    * debug API, on the consumer's own thread; a rejection fails the next flush.
    */
   static debug(urlPrefix: string, writeData: boolean, requestTimeoutMs?: number | undefined | null): NativeConsumer
-  /** A handle on this consumer for `createClient` (raw.rs), which cannot read a class. */
-  handle(): ConsumerHandle
-  /** Hands one JSON line to the consumer (what a client does for each record). */
-  send(record: string): void
-  /** Writes or sends what is buffered, on a worker thread. */
-  flush(): Promise<void>
-  /** Flushes and releases the consumer, on a worker thread. */
-  close(): Promise<void>
-  /**
-   * Flush or close on the JS thread: only for the process's `exit` event, where nothing
-   * asynchronous can run any more.
-   */
-  finishSync(close: boolean): void
 }
 
 export declare class NativeRecording {

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::ffi::{c_char, c_int, CStr};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sa_core::{CallSite, Client, Config, ProfileOp, Properties, SDK_VERSION};
+use sensorsanalytics::{CallSite, Client, Config, ProfileOp, Properties, SDK_VERSION};
 
 use crate::args;
 use crate::consumer::sa_consumer;

@@ -6,8 +6,8 @@ use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 
-use sa_core::http::Stats;
-use sa_core::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, Error, LoggingConsumer};
+use sensorsanalytics::http::Stats;
+use sensorsanalytics::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, Error, LoggingConsumer};
 
 use crate::args;
 use crate::error::{guard, Outcome, SA_ERR_DEBUG, SA_ERR_FILE_LOCK, SA_ERR_ILLEGAL_DATA, SA_OK};
@@ -158,7 +158,7 @@ thread_local! {
     static RECORD: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
-fn callback_result(code: c_int, what: &str) -> sa_core::Result<()> {
+fn callback_result(code: c_int, what: &str) -> sensorsanalytics::Result<()> {
     let message = format!("consumer callback `{what}` failed with code {code}");
     match code {
         SA_OK => Ok(()),
@@ -170,7 +170,7 @@ fn callback_result(code: c_int, what: &str) -> sa_core::Result<()> {
 }
 
 impl Consumer for CallbackConsumer {
-    fn send(&self, record: &str) -> sa_core::Result<()> {
+    fn send(&self, record: &str) -> sensorsanalytics::Result<()> {
         let Some(send) = self.callbacks.send else {
             return Ok(());
         };
@@ -190,7 +190,7 @@ impl Consumer for CallbackConsumer {
         callback_result(code, "send")
     }
 
-    fn flush(&self) -> sa_core::Result<()> {
+    fn flush(&self) -> sensorsanalytics::Result<()> {
         match self.callbacks.flush {
             // SAFETY: as in send.
             Some(flush) => callback_result(unsafe { flush(self.callbacks.user_data) }, "flush"),
@@ -198,7 +198,7 @@ impl Consumer for CallbackConsumer {
         }
     }
 
-    fn close(&self) -> sa_core::Result<()> {
+    fn close(&self) -> sensorsanalytics::Result<()> {
         match self.callbacks.close {
             // SAFETY: as in send.
             Some(close) => callback_result(unsafe { close(self.callbacks.user_data) }, "close"),

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use sa_core::{Error, ErrorKind};
+use sensorsanalytics::{Error, ErrorKind};
 
 /// Success.
 pub const SA_OK: c_int = 0;

@@ -6,8 +6,8 @@ use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sa_core::consumer::options;
-use sa_core::{
+use sensorsanalytics::consumer::options;
+use sensorsanalytics::{
     AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, Error,
     ReqwestTransport, SpoolConfig,
 };

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_int};
 
-use sa_core::Identity;
+use sensorsanalytics::Identity;
 
 use crate::args;
 use crate::error::{guard, Outcome};

@@ -15,7 +15,7 @@
 use std::ffi::{c_char, c_int};
 use std::sync::Arc;
 
-use sa_core::RecordingConsumer;
+use sensorsanalytics::RecordingConsumer;
 
 use crate::args;
 use crate::consumer::{put, sa_consumer};
@@ -61,7 +61,7 @@ pub unsafe extern "C" fn sa_recording_consumer(
         Err(failure) => return guard(|| Err(failure)),
     };
     // SAFETY: the header's pointer rules.
-    unsafe { put(out, || Ok(recording as Arc<dyn sa_core::Consumer>)) }
+    unsafe { put(out, || Ok(recording as Arc<dyn sensorsanalytics::Consumer>)) }
 }
 
 /// The number of records kept, in `*out`.

@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 use std::ffi::{c_char, c_int};
 
-use sa_core::chrono::{DateTime as Utc, FixedOffset, Local, NaiveDate, TimeZone};
-use sa_core::{DateTime, Properties, Value};
+use sensorsanalytics::chrono::{DateTime as Utc, FixedOffset, Local, NaiveDate, TimeZone};
+use sensorsanalytics::{DateTime, Properties, Value};
 
 use crate::args;
 use crate::error::{guard, Failure, Outcome};

@@ -3,7 +3,7 @@
 //! Thin by design: every rule, default and byte of output lives in the core crate. This crate
 //! converts JS values (value.rs, json_props.rs, identity.rs), throws the package's error
 //! classes (error.rs), exposes the client (client.rs, through raw.rs) and the consumers
-//! (consumer.rs, background.rs) and runs flush/close off the JS thread (task.rs). The JS half
+//! (consumer.rs, http_consumer.rs, background.rs) and runs flush/close off the JS thread (task.rs). The JS half
 //! (index.js, lib/) adds what only the JS runtime can do cheaply: call-site capture, JS consumers, and draining at exit.
 //!
 //! No panic crosses into Node: every exported function and callback catches unwinding, and
@@ -13,6 +13,7 @@ mod background;
 mod client;
 mod consumer;
 mod error;
+mod http_consumer;
 mod identity;
 mod js;
 mod json_props;

@@ -10,6 +10,7 @@ mod client;
 mod consumer;
 mod datetime;
 mod error;
+mod http_consumer;
 mod identity;
 mod lifecycle;
 mod log;
@@ -27,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::SensorsAnalytics>()?;
     m.add_class::<identity::SensorsAnalyticsIdentity>()?;
     consumer::register(m)?;
+    http_consumer::register(m)?;
     lifecycle::register_module(m)?;
     recording::register(m)?;
     m.add("SDK_VERSION", sensorsanalytics::SDK_VERSION)?;

@@ -49,7 +49,7 @@ impl NativeConsumer {
     }
 
     /// An HTTP consumer's counters (sent, failed, dropped, ...); `None` for the others.
-    pub fn stats(&self) -> Option<crate::http::HttpStats> {
+    pub fn stats(&self) -> Option<crate::http_consumer::HttpStats> {
         self.stats.as_ref().map(|read| read().into())
     }
 

@@ -13,7 +13,7 @@
 mod client;
 mod consumer;
 mod error;
-mod http;
+mod http_consumer;
 mod jvm;
 mod recording;
 mod value;
@@ -21,7 +21,7 @@ mod value;
 pub use client::{CallSite, CoreClient, ProfileOp};
 pub use consumer::{ForeignConsumer, NativeConsumer};
 pub use error::SaError;
-pub use http::{HttpStats, LinePrinter};
+pub use http_consumer::{HttpStats, LinePrinter};
 pub use recording::NativeRecording;
 pub use value::{identity_keys, Identity, IdentityKeys, Property, PropertyValue};
 

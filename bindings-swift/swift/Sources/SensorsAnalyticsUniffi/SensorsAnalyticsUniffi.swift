@@ -3123,10 +3123,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sensorsanalytics_uniffi_checksum_method_nativeconsumer_shutdown() != 41016) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_method_nativeconsumer_stats() != 10841) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_method_nativeconsumer_stats() != 56265) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_method_lineprinter_print_line() != 37858) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_method_lineprinter_print_line() != 19102) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_method_nativerecording_clear() != 56124) {
@@ -3159,16 +3159,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_logging() != 8425) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_async_batch() != 5089) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_async_batch() != 55118) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_batch() != 46032) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_batch() != 62571) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_debug() != 11571) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_debug() != 43013) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_http_default() != 62448) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_http_default() != 60578) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativerecording_new() != 8471) {
