@@ -64,22 +64,23 @@ export declare class NativeConsumer {
    * `DefaultConsumer(url_prefix, request_timeout=None)`: one request per record, made on
    * the consumer's own thread (see background.rs).
    */
-  static defaultConsumer(urlPrefix: string, requestTimeoutMs?: number | undefined | null): NativeConsumer
+  static defaultConsumer(urlPrefix: string, requestTimeoutMs?: number | undefined | null, network?: NetworkArgs | undefined | null): NativeConsumer
   /**
    * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends every `max_size`
    * records, on the consumer's own thread.
    */
-  static batch(urlPrefix: string, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
+  static batch(urlPrefix: string, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null, network?: NetworkArgs | undefined | null): NativeConsumer
   /**
    * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
    * max_size=1000, request_timeout=None)`: the core's own sender thread; `send` never waits.
+   * `on_error(records, error)` is called on the JS thread with every batch given up on.
    */
-  static asyncBatch(urlPrefix: string, flushMaxTimeSecs: number, flushSize: number, maxBatchSize: number, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
+  static asyncBatch(urlPrefix: string, flushMaxTimeSecs: number, flushSize: number, maxBatchSize: number, maxSize: number, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null, network?: NetworkArgs | undefined | null, onError?: ((records: string[], error: Error) => void) | undefined | null): NativeConsumer
   /**
    * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
    * debug API, on the consumer's own thread; a rejection fails the next flush.
    */
-  static debug(urlPrefix: string, writeData: boolean, requestTimeoutMs?: number | undefined | null): NativeConsumer
+  static debug(urlPrefix: string, writeData: boolean, requestTimeoutMs?: number | undefined | null, network?: NetworkArgs | undefined | null): NativeConsumer
 }
 
 export declare class NativeRecording {
@@ -118,6 +119,23 @@ export interface ConsumerStats {
   spoolBytes: number
   /** Corrupt spool records skipped. */
   corrupt: number
+}
+
+/** One custom header (`headers` in JS, an object or pairs, becomes a list of these). */
+export interface HeaderArg {
+  name: string
+  value: string
+}
+
+/**
+ * The network options of every HTTP consumer (`caFile`, `proxy`, `headers`, `gzip`), as
+ * given; core applies the defaults and checks every value.
+ */
+export interface NetworkArgs {
+  caFile?: string
+  proxy?: string
+  headers?: Array<HeaderArg>
+  gzip?: boolean
 }
 
 /** The profile operations, as `ProfileOp.Set` etc. in JS (numbers 0 to 5). */

@@ -109,6 +109,30 @@ function positiveInt(value, name) {
   return value;
 }
 
+/**
+ * The network options of every HTTP consumer (`caFile`, `proxy`, `headers`, `gzip`), passed
+ * as given: core owns their defaults and rules. `headers` is an object or `[name, value]`
+ * pairs, sent in that order.
+ */
+function network(o) {
+  let headers;
+  if (o.headers !== undefined && o.headers !== null) {
+    const pairs = Array.isArray(o.headers) ? o.headers : Object.entries(o.headers);
+    headers = pairs.map((pair) => {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+        throw new TypeError('headers must map header names to string values');
+      }
+      return { name: pair[0], value: pair[1] };
+    });
+  }
+  return {
+    caFile: o.caFile === undefined || o.caFile === null ? undefined : String(o.caFile),
+    proxy: o.proxy === undefined || o.proxy === null ? undefined : String(o.proxy),
+    headers,
+    gzip: o.gzip === undefined || o.gzip === null ? undefined : !!o.gzip,
+  };
+}
+
 function url(value) {
   if (typeof value !== 'string') throw new TypeError('urlPrefix must be a string');
   return value;
@@ -121,8 +145,8 @@ function url(value) {
  */
 class DefaultConsumer extends NativeBackedConsumer {
   constructor(urlPrefix, ...args) {
-    const { requestTimeout } = options(params(args, ['requestTimeout']), 'DefaultConsumer');
-    super(NativeConsumer.defaultConsumer(url(urlPrefix), timeout(requestTimeout)));
+    const o = options(params(args, ['requestTimeout']), 'DefaultConsumer');
+    super(NativeConsumer.defaultConsumer(url(urlPrefix), timeout(o.requestTimeout), network(o)));
   }
 }
 
@@ -134,7 +158,7 @@ class BatchConsumer extends NativeBackedConsumer {
   constructor(urlPrefix, ...args) {
     const o = options(params(args, ['maxSize', 'requestTimeout']), 'BatchConsumer');
     const { maxSize = 50, requestTimeout } = o;
-    super(NativeConsumer.batch(url(urlPrefix), positiveInt(maxSize, 'maxSize'), timeout(requestTimeout), spool(o)));
+    super(NativeConsumer.batch(url(urlPrefix), positiveInt(maxSize, 'maxSize'), timeout(requestTimeout), spool(o), network(o)));
   }
 
   /** The counters, as AsyncBatchConsumer's. */
@@ -152,10 +176,18 @@ function spool(o) {
   return { spoolDir: String(o.spoolDir), spoolMaxBytes: o.spoolMaxBytes, spoolFsync: o.spoolFsync };
 }
 
+/** `onError(records, error)`: a function, or nothing. */
+function onError(value) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'function') throw new TypeError('onError must be a function');
+  return value;
+}
+
 /**
  * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
  * max_size=1000, request_timeout=None)`: a background sender; `flushMaxTime` in seconds.
  * send() fails with SensorsAnalyticsNetworkException when `maxSize` records are waiting.
+ * `onError(records, error)` is called on the JS thread with every batch given up on.
  */
 class AsyncBatchConsumer extends NativeBackedConsumer {
   constructor(urlPrefix, ...args) {
@@ -178,6 +210,8 @@ class AsyncBatchConsumer extends NativeBackedConsumer {
       positiveInt(maxSize, 'maxSize'),
       timeout(requestTimeout),
       spool(o),
+      network(o),
+      onError(o.onError),
     ));
   }
 
@@ -197,8 +231,9 @@ class AsyncBatchConsumer extends NativeBackedConsumer {
  */
 class DebugConsumer extends NativeBackedConsumer {
   constructor(urlPrefix, ...args) {
-    const { writeData = true, requestTimeout } = options(params(args, ['writeData', 'requestTimeout']), 'DebugConsumer');
-    super(NativeConsumer.debug(url(urlPrefix), !!writeData, timeout(requestTimeout)));
+    const o = options(params(args, ['writeData', 'requestTimeout']), 'DebugConsumer');
+    const { writeData = true, requestTimeout } = o;
+    super(NativeConsumer.debug(url(urlPrefix), !!writeData, timeout(requestTimeout), network(o)));
   }
 }
 

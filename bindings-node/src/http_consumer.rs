@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use napi::{Env, Result};
 use napi_derive::napi;
-use sensorsanalytics::{AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer};
+use sensorsanalytics::consumer::options::HttpOptions;
+use sensorsanalytics::{
+    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, ReqwestTransport,
+};
 
 use crate::background::Background;
 use crate::consumer::{made, NativeConsumer, StatsSource};
@@ -22,11 +25,14 @@ impl NativeConsumer {
         env: Env,
         url_prefix: String,
         request_timeout_ms: Option<u32>,
+        network: Option<NetworkArgs>,
     ) -> Result<Self> {
         let timeout = request_timeout_ms.map(u64::from);
         made(
             &env,
-            DefaultConsumer::new(&url_prefix, timeout).and_then(|c| Background::new("default", c)),
+            transport_of(network)
+                .and_then(|t| DefaultConsumer::with_transport(&url_prefix, timeout, t))
+                .and_then(|c| Background::new("default", c)),
         )
     }
 
@@ -39,17 +45,14 @@ impl NativeConsumer {
         max_size: u32,
         request_timeout_ms: Option<u32>,
         spool: Option<SpoolArgs>,
+        network: Option<NetworkArgs>,
     ) -> Result<Self> {
         let timeout = request_timeout_ms.map(u64::from);
-        let c = spool_config(spool).and_then(|spool| match spool {
-            None => BatchConsumer::new(&url_prefix, max_size as usize, timeout),
-            Some(s) => BatchConsumer::with_spool(
-                &url_prefix,
-                max_size as usize,
-                timeout,
-                s,
-                Arc::new(sensorsanalytics::ReqwestTransport::new()),
-            ),
+        let c = transport_of(network).and_then(|t| {
+            match spool_config(spool)? {
+                None => BatchConsumer::with_transport(&url_prefix, max_size as usize, timeout, t),
+                Some(s) => BatchConsumer::with_spool(&url_prefix, max_size as usize, timeout, s, t),
+            }
         });
         // The counters are the core consumer's (with a spool: the spool's too).
         let made = c.and_then(|c| {
@@ -66,7 +69,9 @@ impl NativeConsumer {
 
     /// `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
     /// max_size=1000, request_timeout=None)`: the core's own sender thread; `send` never waits.
+    /// `on_error(records, error)` is called on the JS thread with every batch given up on.
     #[napi(factory, catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
     pub fn async_batch(
         env: Env,
         url_prefix: String,
@@ -76,9 +81,11 @@ impl NativeConsumer {
         max_size: u32,
         request_timeout_ms: Option<u32>,
         spool: Option<SpoolArgs>,
+        network: Option<NetworkArgs>,
+        #[napi(ts_arg_type = "((records: string[], error: Error) => void) | undefined | null")] on_error: Option<crate::give_up::OnError<'_>>,
     ) -> Result<Self> {
-        let spool = match spool_config(spool) {
-            Ok(s) => s,
+        let (spool, transport) = match spool_config(spool).and_then(|s| Ok((s, transport_of(network)?))) {
+            Ok(v) => v,
             Err(e) => return Err(error::throw(env.raw(), Failure::Core(e))),
         };
         let config = AsyncBatchConfig {
@@ -89,19 +96,12 @@ impl NativeConsumer {
             max_batch_size: max_batch_size as usize,
             max_size: max_size as usize,
             request_timeout_ms: request_timeout_ms.map(u64::from),
-            // A batch given up on outside flush()/close() has no caller to throw to: say so
-            // on stderr (Node has no logger of the SDK's; Python logs a warning), and count
-            // it in stats().failed.
-            on_give_up: Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
-                eprintln!(
-                    "sensorsanalytics: AsyncBatchConsumer gave up on {} records: {}",
-                    records.len(),
-                    e.message()
-                );
-            })),
+            // A batch given up on outside flush()/close() has no caller to throw to: stderr,
+            // the user's onError, and stats().failed (give_up.rs).
+            on_give_up: Some(crate::give_up::callback(on_error)?),
             ..AsyncBatchConfig::default()
         };
-        match AsyncBatchConsumer::new(&url_prefix, config) {
+        match AsyncBatchConsumer::with_transport(&url_prefix, config, transport) {
             Ok(c) => {
                 let c = Arc::new(c);
                 let counters = c.clone();
@@ -119,14 +119,46 @@ impl NativeConsumer {
         url_prefix: String,
         write_data: bool,
         request_timeout_ms: Option<u32>,
+        network: Option<NetworkArgs>,
     ) -> Result<Self> {
         let timeout = request_timeout_ms.map(u64::from);
         made(
             &env,
-            DebugConsumer::new(&url_prefix, write_data, timeout)
+            transport_of(network)
+                .and_then(|t| DebugConsumer::with_transport(&url_prefix, write_data, timeout, t))
                 .and_then(|c| Background::new("debug", c)),
         )
     }
+}
+
+/// One custom header (`headers` in JS, an object or pairs, becomes a list of these).
+#[napi(object)]
+pub struct HeaderArg {
+    pub name: String,
+    pub value: String,
+}
+
+/// The network options of every HTTP consumer (`caFile`, `proxy`, `headers`, `gzip`), as
+/// given; core applies the defaults and checks every value.
+#[napi(object)]
+pub struct NetworkArgs {
+    pub ca_file: Option<String>,
+    pub proxy: Option<String>,
+    pub headers: Option<Vec<HeaderArg>>,
+    pub gzip: Option<bool>,
+}
+
+fn transport_of(args: Option<NetworkArgs>) -> sensorsanalytics::Result<Arc<ReqwestTransport>> {
+    let options = match args {
+        None => HttpOptions::default(),
+        Some(a) => HttpOptions {
+            ca_file: a.ca_file.map(Into::into),
+            proxy: a.proxy,
+            headers: a.headers.unwrap_or_default().into_iter().map(|h| (h.name, h.value)).collect(),
+            gzip: a.gzip,
+        },
+    };
+    Ok(Arc::new(options.transport()?))
 }
 
 /// The spool options of BatchConsumer and AsyncBatchConsumer (`spoolDir`, ...), as given;

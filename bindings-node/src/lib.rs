@@ -13,6 +13,7 @@ mod background;
 mod client;
 mod consumer;
 mod error;
+mod give_up;
 mod http_consumer;
 mod identity;
 mod js;
