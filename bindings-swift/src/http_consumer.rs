@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use sensorsanalytics::consumer::options::SpoolOptions;
 use sensorsanalytics::{
-    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, Consumer, DebugConsumer, DefaultConsumer, ReqwestTransport,
+    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, Consumer, DebugConsumer, DefaultConsumer,
     SpoolConfig, Stats,
 };
 
 use crate::consumer::{count, NativeConsumer};
 use crate::error::{Result, SaError};
+use crate::network::{give_up_callback, transport_of, GiveUpListener, NetworkOptions};
 
 /// A snapshot of an HTTP consumer's counters: nothing is lost without a trace (docs/SPEC.md §4).
 #[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
@@ -91,8 +92,12 @@ fn spool(dir: Option<String>, max_bytes: Option<i64>, fsync: Option<bool>) -> Re
 impl NativeConsumer {
     /// `DefaultConsumer(url_prefix, request_timeout=None)`: one record per request, synchronous.
     #[uniffi::constructor]
-    pub fn http_default(url_prefix: String, request_timeout_ms: Option<i64>) -> Result<Arc<Self>> {
-        Ok(with_stats(DefaultConsumer::new(&url_prefix, millis(request_timeout_ms))?, DefaultConsumer::stats))
+    pub fn http_default(url_prefix: String, request_timeout_ms: Option<i64>, network: NetworkOptions) -> Result<Arc<Self>> {
+        let transport = transport_of(network)?;
+        Ok(with_stats(
+            DefaultConsumer::with_transport(&url_prefix, millis(request_timeout_ms), transport)?,
+            DefaultConsumer::stats,
+        ))
     }
 
     /// `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: `max_size` capped at 50.
@@ -104,18 +109,22 @@ impl NativeConsumer {
         spool_dir: Option<String>,
         spool_max_bytes: Option<i64>,
         spool_fsync: Option<bool>,
+        network: NetworkOptions,
     ) -> Result<Arc<Self>> {
         let (size, timeout) = (count(max_size), millis(request_timeout_ms));
+        let transport = transport_of(network)?;
         let consumer = match spool(spool_dir, spool_max_bytes, spool_fsync)? {
-            None => BatchConsumer::new(&url_prefix, size, timeout)?,
-            Some(s) => BatchConsumer::with_spool(&url_prefix, size, timeout, s, Arc::new(ReqwestTransport::new()))?,
+            None => BatchConsumer::with_transport(&url_prefix, size, timeout, transport)?,
+            Some(s) => BatchConsumer::with_spool(&url_prefix, size, timeout, s, transport)?,
         };
         Ok(with_stats(consumer, BatchConsumer::stats))
     }
 
     /// `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
-    /// max_size=1000, request_timeout=None)`. A `None` takes the core's default.
+    /// max_size=1000, request_timeout=None)`. A `None` takes the core's default. `on_give_up`
+    /// is told of every batch given up on.
     #[uniffi::constructor]
+    #[allow(clippy::too_many_arguments)]
     pub fn async_batch(
         url_prefix: String,
         flush_max_time_secs: Option<f64>,
@@ -126,9 +135,12 @@ impl NativeConsumer {
         spool_dir: Option<String>,
         spool_max_bytes: Option<i64>,
         spool_fsync: Option<bool>,
+        on_give_up: Option<Arc<dyn GiveUpListener>>,
+        network: NetworkOptions,
     ) -> Result<Arc<Self>> {
         let defaults = AsyncBatchConfig::default();
         let spool = spool(spool_dir, spool_max_bytes, spool_fsync)?;
+        let transport = transport_of(network)?;
         let config = AsyncBatchConfig {
             flush_max_time: flush_max_time_secs.map(seconds).transpose()?.unwrap_or(defaults.flush_max_time),
             flush_size: flush_size.map_or(defaults.flush_size, count),
@@ -136,9 +148,10 @@ impl NativeConsumer {
             max_size: max_size.map_or(defaults.max_size, count),
             request_timeout_ms: millis(request_timeout_ms),
             spool,
+            on_give_up: give_up_callback(on_give_up),
             ..defaults
         };
-        Ok(with_stats(AsyncBatchConsumer::new(&url_prefix, config)?, AsyncBatchConsumer::stats))
+        Ok(with_stats(AsyncBatchConsumer::with_transport(&url_prefix, config, transport)?, AsyncBatchConsumer::stats))
     }
 
     /// `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`. Its verdict lines go
@@ -149,8 +162,10 @@ impl NativeConsumer {
         write_data: bool,
         request_timeout_ms: Option<i64>,
         printer: Option<Arc<dyn LinePrinter>>,
+        network: NetworkOptions,
     ) -> Result<Arc<Self>> {
-        let mut consumer = DebugConsumer::new(&url_prefix, write_data, millis(request_timeout_ms))?;
+        let transport = transport_of(network)?;
+        let mut consumer = DebugConsumer::with_transport(&url_prefix, write_data, millis(request_timeout_ms), transport)?;
         if let Some(printer) = printer {
             consumer = consumer.with_printer(move |line| printer.print_line(line.to_owned()));
         }
