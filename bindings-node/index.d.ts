@@ -80,9 +80,24 @@ declare abstract class NativeBackedConsumer implements Consumer {
   close(): Promise<void>;
 }
 
-export interface HttpOptions {
+export interface HttpOptions extends NetworkOptions {
   /** Per request, in milliseconds. */
   requestTimeout?: number;
+}
+
+/** How every HTTP consumer connects (README: "Network"); the core checks each option and a
+ * bad one throws SensorsAnalyticsIllegalDataException from the constructor. */
+export interface NetworkOptions {
+  /** A PEM file of CA certificates trusted in addition to the system's (and SSL_CERT_FILE's). */
+  caFile?: string;
+  /** `http://[user:pass@]host:port`, used instead of the environment's https_proxy/http_proxy
+   * (no_proxy still applies). */
+  proxy?: string;
+  /** Sent with every request, in this order. The SDK's own Content-Type, User-Agent and
+   * Dry-Run cannot be replaced. */
+  headers?: Record<string, string> | Array<[string, string]>;
+  /** false sends plain Base64 JSON with gzip=0 (default true). */
+  gzip?: boolean;
 }
 
 /** One request per record, made on the consumer's own thread. A failure is emitted as a
@@ -91,7 +106,7 @@ export interface HttpOptions {
 export declare class DefaultConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: HttpOptions);
   /** The Python SDK's parameters in order: `DefaultConsumer(url_prefix, request_timeout)`. */
-  constructor(urlPrefix: string, requestTimeout?: number | null);
+  constructor(urlPrefix: string, requestTimeout?: number | null, options?: NetworkOptions);
   /** The counters of records sent, failed, refused and waiting. */
   stats(): ConsumerStats;
 }
@@ -114,7 +129,12 @@ export declare class BatchConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: HttpOptions & SpoolOptions & { maxSize?: number });
   /** The Python SDK's parameters in order: `BatchConsumer(url_prefix, max_size, request_timeout)`,
    * then optionally the spool options. */
-  constructor(urlPrefix: string, maxSize?: number | null, requestTimeout?: number | null, spool?: SpoolOptions);
+  constructor(
+    urlPrefix: string,
+    maxSize?: number | null,
+    requestTimeout?: number | null,
+    options?: SpoolOptions & NetworkOptions,
+  );
   /** The counters of records sent, given up on, refused, waiting and spooled. */
   stats(): ConsumerStats;
 }
@@ -128,6 +148,10 @@ export interface AsyncBatchOptions extends HttpOptions, SpoolOptions {
   maxBatchSize?: number;
   /** Queue capacity; track() throws SensorsAnalyticsNetworkException when full (1000). */
   maxSize?: number;
+  /** Called on the JS thread with every batch given up on (a final answer such as 400, retries
+   * run out, the close bound) and the error a call would have thrown; each is also warned
+   * about on stderr and counted in stats().failed. */
+  onError?: (records: string[], error: Error) => void;
 }
 
 /** Batches sent by a background thread, retried with backoff. */
@@ -167,7 +191,7 @@ export declare class AsyncBatchConsumer extends NativeBackedConsumer {
     maxBatchSize?: number | null,
     maxSize?: number | null,
     requestTimeout?: number | null,
-    spool?: SpoolOptions,
+    options?: SpoolOptions & NetworkOptions & Pick<AsyncBatchOptions, 'onError'>,
   );
   /** The counters of records sent, given up on, refused and waiting. */
   stats(): ConsumerStats;
@@ -178,7 +202,7 @@ export declare class AsyncBatchConsumer extends NativeBackedConsumer {
 export declare class DebugConsumer extends NativeBackedConsumer {
   constructor(urlPrefix: string, options?: HttpOptions & { writeData?: boolean });
   /** The Python SDK's parameters in order: `DebugConsumer(url_prefix, write_data, request_timeout)`. */
-  constructor(urlPrefix: string, writeData?: boolean | null, requestTimeout?: number | null);
+  constructor(urlPrefix: string, writeData?: boolean | null, requestTimeout?: number | null, options?: NetworkOptions);
   /** The counters of records sent, failed, refused and waiting. */
   stats(): ConsumerStats;
 }

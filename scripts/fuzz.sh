@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Fuzzes the boundaries where bytes come in from outside: every cargo-fuzz target in fuzz/
-# (record writer + validation, wire encoder, the receiver's answer handling) and atheris on the
+# (record writer + validation, wire encoder, the receiver's answer handling, the spool reader) and atheris on the
 # Python binding's conversion of nested objects (fuzz/python/fuzz_convert.py).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     each target for SECONDS (default 30)
 #
-# Targets: record wire_encode http_answer python (default: all). Each starts from its corpus
+# Targets: record wire_encode http_answer spool_reader python (default: all). Each starts from its corpus
 # (fuzz/corpus/<target>, seeds committed) and leaves what it found there. A crash, a timeout
 # (10 s an input) or an out-of-memory (3 GB) fails the script; the input is kept in
 # fuzz/artifacts/<target>/ for `scripts/fuzz.sh`'s reproduction hint.
@@ -24,7 +24,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-30}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(record wire_encode http_answer python)
+[ ${#targets[@]} -eq 0 ] && targets=(record wire_encode http_answer spool_reader python)
 fuzz="$root/fuzz"
 export CARGO_TERM_COLOR=never
 

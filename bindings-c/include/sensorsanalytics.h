@@ -262,6 +262,52 @@ typedef struct sa_consumer_callbacks {
 } sa_consumer_callbacks;
 
 /**
+ * The network options of an HTTP consumer, filled with the defaults by the consumer's
+ * options `_init` function (everything NULL, `gzip` true): the system's CAs plus
+ * SSL_CERT_FILE/SSL_CERT_DIR, the proxies of http_proxy/https_proxy/no_proxy, no extra
+ * header. Strings are copied at construction. A bad value (a ca_file without a certificate,
+ * a header with CR or LF, a header the SDK sets itself) is SA_ERR_ILLEGAL_DATA from the
+ * constructor.
+ */
+typedef struct sa_network_options {
+    /**
+     * Optional (NULL): a PEM file of CA certificates trusted in addition to the system's.
+     */
+    const char *ca_file;
+    /**
+     * Optional (NULL): `http://[user:pass@]host:port`, used for every request instead of the
+     * environment's proxies (no_proxy still applies). Credentials never appear in messages.
+     */
+    const char *proxy;
+    /**
+     * `header_count` headers sent with every request, in order, each as curl takes them:
+     * `"Name: value"`. Content-Type, Content-Encoding, User-Agent, Dry-Run, Host,
+     * Content-Length, Transfer-Encoding and Connection are the SDK's and are refused.
+     */
+    const char *const *headers;
+    size_t header_count;
+    /**
+     * false sends plain Base64 JSON with `gzip=0` (true).
+     */
+    bool gzip;
+} sa_network_options;
+
+/**
+ * The parameters of sa_consumer_default_new_with(). Fill it with sa_default_options_init(),
+ * then change what you need.
+ */
+typedef struct sa_default_options {
+    /**
+     * Per request; 0 is the transport's default (30 s).
+     */
+    uint64_t request_timeout_ms;
+    /**
+     * CAs, proxy, headers, gzip.
+     */
+    struct sa_network_options network;
+} sa_default_options;
+
+/**
  * The parameters of sa_consumer_batch_new_with(). Fill it with sa_batch_options_init(),
  * then change what you need.
  */
@@ -282,6 +328,15 @@ typedef struct sa_batch_options {
     const char *spool_dir;
     uint64_t spool_max_bytes;
     bool spool_fsync;
+    /**
+     * CAs, proxy, headers, gzip.
+     *
+     * There is no on_give_up here: BatchConsumer gives up on nothing silently. Without a
+     * spool, a batch that fails is SA_ERR_NETWORK from the call that sent it and stays
+     * buffered for the next; with one, what fails for good is counted in the error of the
+     * sa_flush()/sa_close() that waited for it.
+     */
+    struct sa_network_options network;
 } sa_batch_options;
 
 /**
@@ -356,7 +411,30 @@ typedef struct sa_async_batch_options {
      * fdatasync() the spool after every write (power-loss safety, at a disk flush's cost).
      */
     bool spool_fsync;
+    /**
+     * CAs, proxy, headers, gzip.
+     */
+    struct sa_network_options network;
 } sa_async_batch_options;
+
+/**
+ * The parameters of sa_consumer_debug_new_with(). Fill it with sa_debug_options_init(),
+ * then change what you need.
+ */
+typedef struct sa_debug_options {
+    /**
+     * false: the server only checks (`Dry-Run: true`) (true).
+     */
+    bool write_data;
+    /**
+     * Per request; 0 is the transport's default (30 s).
+     */
+    uint64_t request_timeout_ms;
+    /**
+     * CAs, proxy, headers, gzip.
+     */
+    struct sa_network_options network;
+} sa_debug_options;
 
 /**
  * Counters of an HTTP consumer (records, unless said otherwise): nothing is lost silently.
@@ -595,6 +673,19 @@ int sa_consumer_default_new(const char *url_prefix,
                             struct sa_consumer **out);
 
 /**
+ * Fills `options` with the defaults.
+ */
+int sa_default_options_init(struct sa_default_options *options);
+
+/**
+ * DefaultConsumer with every parameter of `options` (NULL: the defaults), the network
+ * options among them.
+ */
+int sa_consumer_default_new_with(const char *url_prefix,
+                                 const struct sa_default_options *options,
+                                 struct sa_consumer **out);
+
+/**
  * BatchConsumer(url_prefix, max_size, request_timeout): buffers records and sends them
  * synchronously, `max_size` per request (Python's default 50, which is also the cap), from
  * the call that fills the buffer and from sa_flush()/sa_close(). Retries connection errors,
@@ -645,6 +736,19 @@ int sa_consumer_debug_new(const char *url_prefix,
                           bool write_data,
                           uint64_t request_timeout_ms,
                           struct sa_consumer **out);
+
+/**
+ * Fills `options` with the defaults.
+ */
+int sa_debug_options_init(struct sa_debug_options *options);
+
+/**
+ * DebugConsumer with every parameter of `options` (NULL: the defaults), the network options
+ * among them.
+ */
+int sa_consumer_debug_new_with(const char *url_prefix,
+                               const struct sa_debug_options *options,
+                               struct sa_consumer **out);
 
 /**
  * Reads the counters of an HTTP consumer into `*out`. For a console, file or custom

@@ -9,12 +9,12 @@ use std::time::Duration;
 use sensorsanalytics::consumer::options;
 use sensorsanalytics::{
     AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, Error,
-    ReqwestTransport,
 };
 
 use crate::args;
 use crate::consumer::{put_with_stats, sa_consumer};
 use crate::error::{code_of, guard, Failure};
+use crate::network::{sa_network_options, transport_of};
 
 /// DefaultConsumer(url_prefix, request_timeout): sends each record in its own request,
 /// synchronously; a failed send is SA_ERR_NETWORK from the call that tracked it. A URL that
@@ -30,6 +30,53 @@ pub unsafe extern "C" fn sa_consumer_default_new(
         put_with_stats(out, || {
             let url = args::text(url_prefix, "url_prefix")?;
             let consumer = Arc::new(DefaultConsumer::new(url, timeout(request_timeout_ms)?)?);
+            let stats = consumer.clone();
+            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+        })
+    }
+}
+
+/// The parameters of sa_consumer_default_new_with(). Fill it with sa_default_options_init(),
+/// then change what you need.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sa_default_options {
+    /// Per request; 0 is the transport's default (30 s).
+    pub request_timeout_ms: u64,
+    /// CAs, proxy, headers, gzip.
+    pub network: sa_network_options,
+}
+
+/// Fills `options` with the defaults.
+#[no_mangle]
+pub unsafe extern "C" fn sa_default_options_init(options: *mut sa_default_options) -> c_int {
+    guard(|| {
+        // SAFETY: the header's pointer rules.
+        let options = unsafe { args::object_mut(options, "options") }?;
+        *options = sa_default_options {
+            request_timeout_ms: options::request_timeout_ms(None)?.unwrap_or(0),
+            network: sa_network_options::default(),
+        };
+        Ok(())
+    })
+}
+
+/// DefaultConsumer with every parameter of `options` (NULL: the defaults), the network
+/// options among them.
+#[no_mangle]
+pub unsafe extern "C" fn sa_consumer_default_new_with(
+    url_prefix: *const c_char,
+    options: *const sa_default_options,
+    out: *mut *mut sa_consumer,
+) -> c_int {
+    // SAFETY: the header's pointer rules.
+    unsafe {
+        put_with_stats(out, || {
+            let url = args::text(url_prefix, "url_prefix")?;
+            let o = options.as_ref();
+            let timeout = o.and_then(|o| (o.request_timeout_ms > 0).then_some(o.request_timeout_ms));
+            let transport = transport_of(o.map(|o| &o.network))?;
+            let consumer = Arc::new(DefaultConsumer::with_transport(url, timeout, transport)?);
             let stats = consumer.clone();
             Ok((consumer as _, Box::new(move || stats.stats()) as _))
         })
@@ -112,6 +159,8 @@ pub struct sa_async_batch_options {
     pub spool_max_bytes: u64,
     /// fdatasync() the spool after every write (power-loss safety, at a disk flush's cost).
     pub spool_fsync: bool,
+    /// CAs, proxy, headers, gzip.
+    pub network: sa_network_options,
 }
 
 /// The parameters of sa_consumer_batch_new_with(). Fill it with sa_batch_options_init(),
@@ -129,6 +178,13 @@ pub struct sa_batch_options {
     pub spool_dir: *const c_char,
     pub spool_max_bytes: u64,
     pub spool_fsync: bool,
+    /// CAs, proxy, headers, gzip.
+    ///
+    /// There is no on_give_up here: BatchConsumer gives up on nothing silently. Without a
+    /// spool, a batch that fails is SA_ERR_NETWORK from the call that sent it and stays
+    /// buffered for the next; with one, what fails for good is counted in the error of the
+    /// sa_flush()/sa_close() that waited for it.
+    pub network: sa_network_options,
 }
 
 /// Fills `options` with the defaults.
@@ -144,6 +200,7 @@ pub unsafe extern "C" fn sa_batch_options_init(options: *mut sa_batch_options) -
             spool_dir: std::ptr::null(),
             spool_max_bytes: 0,
             spool_fsync: false,
+            network: sa_network_options::default(),
         };
         Ok(())
     })
@@ -193,9 +250,10 @@ pub unsafe extern "C" fn sa_consumer_batch_new_with(
             };
             let o = given.build()?;
             let (max_size, timeout) = (o.max_size, o.request_timeout_ms);
+            let transport = transport_of(options.as_ref().map(|o| &o.network))?;
             let consumer = Arc::new(match o.spool {
-                None => BatchConsumer::new(url, max_size, timeout)?,
-                Some(s) => BatchConsumer::with_spool(url, max_size, timeout, s, Arc::new(ReqwestTransport::new()))?,
+                None => BatchConsumer::with_transport(url, max_size, timeout, transport)?,
+                Some(s) => BatchConsumer::with_spool(url, max_size, timeout, s, transport)?,
             });
             let stats = consumer.clone();
             Ok((consumer as _, Box::new(move || stats.stats()) as _))
@@ -230,6 +288,7 @@ pub unsafe extern "C" fn sa_async_batch_options_init(
             spool_dir: std::ptr::null(),
             spool_max_bytes: 0,
             spool_fsync: false,
+            network: sa_network_options::default(),
         };
         Ok(())
     })
@@ -308,7 +367,8 @@ pub unsafe extern "C" fn sa_consumer_async_batch_new(
                     }));
                 }
             }
-            let consumer = Arc::new(AsyncBatchConsumer::new(url, config)?);
+            let transport = transport_of(options.as_ref().map(|o| &o.network))?;
+            let consumer = Arc::new(AsyncBatchConsumer::with_transport(url, config, transport)?);
             let stats = consumer.clone();
             Ok((consumer as _, Box::new(move || stats.stats()) as _))
         })
@@ -331,6 +391,57 @@ pub unsafe extern "C" fn sa_consumer_debug_new(
         put_with_stats(out, || {
             let url = args::text(url_prefix, "url_prefix")?;
             let consumer = Arc::new(DebugConsumer::new(url, write_data, timeout(request_timeout_ms)?)?);
+            let stats = consumer.clone();
+            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+        })
+    }
+}
+
+/// The parameters of sa_consumer_debug_new_with(). Fill it with sa_debug_options_init(),
+/// then change what you need.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sa_debug_options {
+    /// false: the server only checks (`Dry-Run: true`) (true).
+    pub write_data: bool,
+    /// Per request; 0 is the transport's default (30 s).
+    pub request_timeout_ms: u64,
+    /// CAs, proxy, headers, gzip.
+    pub network: sa_network_options,
+}
+
+/// Fills `options` with the defaults.
+#[no_mangle]
+pub unsafe extern "C" fn sa_debug_options_init(options: *mut sa_debug_options) -> c_int {
+    guard(|| {
+        // SAFETY: the header's pointer rules.
+        let options = unsafe { args::object_mut(options, "options") }?;
+        *options = sa_debug_options {
+            write_data: options::DEFAULT_WRITE_DATA,
+            request_timeout_ms: options::request_timeout_ms(None)?.unwrap_or(0),
+            network: sa_network_options::default(),
+        };
+        Ok(())
+    })
+}
+
+/// DebugConsumer with every parameter of `options` (NULL: the defaults), the network options
+/// among them.
+#[no_mangle]
+pub unsafe extern "C" fn sa_consumer_debug_new_with(
+    url_prefix: *const c_char,
+    options: *const sa_debug_options,
+    out: *mut *mut sa_consumer,
+) -> c_int {
+    // SAFETY: the header's pointer rules.
+    unsafe {
+        put_with_stats(out, || {
+            let url = args::text(url_prefix, "url_prefix")?;
+            let o = options.as_ref();
+            let write_data = o.map_or(options::DEFAULT_WRITE_DATA, |o| o.write_data);
+            let timeout = o.and_then(|o| (o.request_timeout_ms > 0).then_some(o.request_timeout_ms));
+            let transport = transport_of(o.map(|o| &o.network))?;
+            let consumer = Arc::new(DebugConsumer::with_transport(url, write_data, timeout, transport)?);
             let stats = consumer.clone();
             Ok((consumer as _, Box::new(move || stats.stats()) as _))
         })

@@ -24,6 +24,9 @@ pub mod identity;
 // sa_consumer: console, files, C callbacks; then the HTTP consumers:
 pub mod consumer;
 
+// How the HTTP consumers connect (CAs, proxy, headers, gzip):
+pub mod network;
+
 pub mod http_consumer;
 
 // sa_recording: records kept in memory, for your own tests:

@@ -332,8 +332,135 @@ static void test_spool_unusable_dir(void) {
     CHECK(consumer == NULL);
 }
 
+/* The network options of every HTTP consumer (issue 15): custom headers and gzip=0 reach the
+   receiver from each of the four; a bad header or ca_file is SA_ERR_ILLEGAL_DATA at once. */
+static const char *const net_headers[] = {"X-Gateway-Token: tok-1", "X-Tenant: t1"};
+
+static void check_requests_carry_the_options(const receiver *r, int requests) {
+    static char log[1 << 16];
+    const char *p = log;
+    int seen = 0;
+    CHECK(receiver_requests(r, log, sizeof log) > 0);
+    while ((p = strstr(p, "\"x-gateway-token\": \"tok-1\"")) != NULL) {
+        seen++;
+        p++;
+    }
+    CHECK(seen == requests);
+    CHECK(strstr(log, "\"x-tenant\": \"t1\"") != NULL);
+    CHECK(strstr(log, "\"gzip\": true") == NULL);
+    CHECK(strstr(log, "\"gzip\": false") != NULL);
+}
+
+static void test_network_options(void) {
+    receiver r;
+    sa_consumer *consumer = NULL;
+    sa_client *sa;
+    sa_default_options d;
+    sa_batch_options b;
+    sa_async_batch_options a;
+    sa_debug_options g;
+
+    if (!start(&r, "net_default", NULL)) return;
+    CHECK_OK(sa_default_options_init(&d));
+    CHECK(d.network.gzip && d.network.ca_file == NULL && d.network.header_count == 0);
+    d.network.headers = net_headers;
+    d.network.header_count = 2;
+    d.network.gzip = false;
+    CHECK_OK(sa_consumer_default_new_with(r.url, &d, &consumer));
+    sa = client_on(consumer);
+    track_n(sa, 2);
+    CHECK(receiver_count(&r) == 2);
+    check_requests_carry_the_options(&r, 2);
+    CHECK_OK(sa_free(sa));
+    sa_consumer_free(consumer);
+    receiver_stop(&r);
+
+    if (!start(&r, "net_batch", NULL)) return;
+    CHECK_OK(sa_batch_options_init(&b));
+    b.max_size = 2;
+    b.network.headers = net_headers;
+    b.network.header_count = 2;
+    b.network.gzip = false;
+    CHECK_OK(sa_consumer_batch_new_with(r.url, &b, &consumer));
+    sa = client_on(consumer);
+    track_n(sa, 4);
+    CHECK_OK(sa_close(sa));
+    CHECK(receiver_count(&r) == 4);
+    check_requests_carry_the_options(&r, 2);
+    CHECK_OK(sa_free(sa));
+    sa_consumer_free(consumer);
+    receiver_stop(&r);
+
+    if (!start(&r, "net_async", NULL)) return;
+    CHECK_OK(sa_async_batch_options_init(&a));
+    a.flush_size = 3;
+    a.max_batch_size = 3;
+    a.network.headers = net_headers;
+    a.network.header_count = 2;
+    a.network.gzip = false;
+    CHECK_OK(sa_consumer_async_batch_new(r.url, &a, &consumer));
+    sa = client_on(consumer);
+    track_n(sa, 3);
+    CHECK_OK(sa_close(sa));
+    CHECK(receiver_count(&r) == 3);
+    check_requests_carry_the_options(&r, 1);
+    CHECK_OK(sa_free(sa));
+    sa_consumer_free(consumer);
+    receiver_stop(&r);
+
+    if (!start(&r, "net_debug", NULL)) return;
+    CHECK_OK(sa_debug_options_init(&g));
+    CHECK(g.write_data);
+    g.network.headers = net_headers;
+    g.network.header_count = 2;
+    g.network.gzip = false;
+    CHECK_OK(sa_consumer_debug_new_with(r.url, &g, &consumer));
+    sa = client_on(consumer);
+    track_n(sa, 1);
+    check_requests_carry_the_options(&r, 1);
+    CHECK_OK(sa_free(sa));
+    sa_consumer_free(consumer);
+    receiver_stop(&r);
+}
+
+static void test_bad_network_options(void) {
+    static const char *const crlf[] = {"X-A: a\r\nX-B: b"};
+    static const char *const reserved[] = {"User-Agent: mine"};
+    static const char *const no_colon[] = {"X-Tenant t1"};
+    sa_consumer *consumer = NULL;
+    sa_default_options d;
+    sa_batch_options b;
+    sa_async_batch_options a;
+    sa_debug_options g;
+    CHECK_OK(sa_default_options_init(&d));
+    d.network.headers = crlf;
+    d.network.header_count = 1;
+    CHECK_CODE(sa_consumer_default_new_with("http://127.0.0.1:9/sa", &d, &consumer), SA_ERR_ILLEGAL_DATA);
+    CHECK(strstr(sa_last_error_message(), "no CR, LF") != NULL);
+    d.network.headers = reserved;
+    CHECK_CODE(sa_consumer_default_new_with("http://127.0.0.1:9/sa", &d, &consumer), SA_ERR_ILLEGAL_DATA);
+    CHECK(strstr(sa_last_error_message(), "the SDK sets it itself") != NULL);
+    d.network.headers = no_colon;
+    CHECK_CODE(sa_consumer_default_new_with("http://127.0.0.1:9/sa", &d, &consumer), SA_ERR_ILLEGAL_DATA);
+    CHECK(strstr(sa_last_error_message(), "X-Tenant t1") != NULL);
+    d.network.headers = NULL; /* a count without an array: a mistake in the program */
+    CHECK_CODE(sa_consumer_default_new_with("http://127.0.0.1:9/sa", &d, &consumer), SA_ERR_INVALID_ARGUMENT);
+    CHECK_OK(sa_batch_options_init(&b));
+    b.network.ca_file = "/nonexistent/ca.pem";
+    CHECK_CODE(sa_consumer_batch_new_with("http://127.0.0.1:9/sa", &b, &consumer), SA_ERR_ILLEGAL_DATA);
+    CHECK(strstr(sa_last_error_message(), "/nonexistent/ca.pem") != NULL);
+    CHECK_OK(sa_async_batch_options_init(&a));
+    a.network.proxy = "";
+    CHECK_CODE(sa_consumer_async_batch_new("http://127.0.0.1:9/sa", &a, &consumer), SA_ERR_ILLEGAL_DATA);
+    CHECK_OK(sa_debug_options_init(&g));
+    g.network.ca_file = "";
+    CHECK_CODE(sa_consumer_debug_new_with("http://127.0.0.1:9/sa", &g, &consumer), SA_ERR_ILLEGAL_DATA);
+    CHECK(consumer == NULL);
+}
+
 void run_http_tests(const char *receiver_path, const char *work_dir) {
     run_test("http_arguments", test_http_arguments);
+    run_test("http_bad_network_options", test_bad_network_options);
     if (!receiver_path || access(receiver_path, X_OK) != 0) {
         skip_test("http_consumers", "no sa-receiver binary given");
         return;
@@ -350,4 +477,5 @@ void run_http_tests(const char *receiver_path, const char *work_dir) {
     run_test("http_spool_async", test_spool_async);
     run_test("http_spool_batch", test_spool_batch);
     run_test("http_spool_unusable_dir", test_spool_unusable_dir);
+    run_test("http_network_options", test_network_options);
 }

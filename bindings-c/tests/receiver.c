@@ -2,7 +2,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "receiver.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,4 +83,35 @@ int receiver_count(const receiver *r) {
         if (c == '\n') count++;
     fclose(f);
     return count;
+}
+
+int receiver_requests(const receiver *r, char *buf, size_t size) {
+    /* url: http://127.0.0.1:PORT/sa?... */
+    const char *port = strrchr(r->url + 7, ':');
+    struct sockaddr_in addr;
+    const char *req = "GET /_requests HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    size_t got = 0;
+    ssize_t n;
+    char *body;
+    int fd;
+    if (!port || strncmp(r->url, "http://", 7) != 0 || size < 2) return -1;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((unsigned short)atoi(port + 1));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || write(fd, req, strlen(req)) < 0) {
+        close(fd);
+        return -1;
+    }
+    while (got < size - 1 && (n = read(fd, buf + got, size - 1 - got)) > 0) got += (size_t)n;
+    close(fd);
+    buf[got] = '\0';
+    body = strstr(buf, "\r\n\r\n");
+    if (!body) return -1;
+    body += 4;
+    got = strlen(body);
+    memmove(buf, body, got + 1);
+    return (int)got;
 }

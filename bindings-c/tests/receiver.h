@@ -22,5 +22,8 @@ int receiver_start(receiver *r, const char *exe, const char *out, const char *co
 void receiver_stop(receiver *r);
 /* Records accepted so far (lines of the out file). */
 int receiver_count(const receiver *r);
+/* The receiver's request log (GET /_requests: JSON, one object per request with its headers,
+   `gzip` and `records`) into buf; returns its length, or -1. Plain http receivers only. */
+int receiver_requests(const receiver *r, char *buf, size_t size);
 
 #endif

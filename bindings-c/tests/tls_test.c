@@ -108,6 +108,52 @@ static void refused(const char *cert, const char *cause) {
 }
 
 static void test_refused_unknown_ca(void) { refused("unknown-ca", "unknown issuer"); }
+
+/* The same through the consumers' own ca_file option (issue 15), the environment left alone. */
+static void test_trusted_through_ca_file(void) {
+    receiver r;
+    sa_consumer *consumer = NULL;
+    sa_client *sa = NULL;
+    sa_batch_options options;
+    char ca[1200];
+    if (!start_tls(&r, work_dir_, "server")) return;
+    snprintf(ca, sizeof ca, "%s/ca.pem", pki);
+    CHECK_OK(sa_batch_options_init(&options));
+    options.max_size = 2;
+    options.network.ca_file = ca;
+    CHECK_OK(sa_consumer_batch_new_with(r.url, &options, &consumer));
+    CHECK_OK(sa_new(consumer, NULL, false, &sa));
+    CHECK_OK(sa_track(sa, "u1", "OverTls", NULL, false));
+    CHECK_OK(sa_track(sa, "u2", "OverTls", NULL, false));
+    CHECK(receiver_count(&r) == 2);
+    CHECK_OK(sa_free(sa));
+    sa_consumer_free(consumer);
+    receiver_stop(&r);
+}
+
+static void test_ca_file_of_another_ca_refused(void) {
+    receiver r;
+    sa_consumer *consumer = NULL;
+    sa_client *sa = NULL;
+    sa_default_options options;
+    char ca[1200];
+    double started;
+    if (!start_tls(&r, work_dir_, "unknown-ca")) return;
+    snprintf(ca, sizeof ca, "%s/ca.pem", pki);
+    CHECK_OK(sa_default_options_init(&options));
+    options.network.ca_file = ca;
+    CHECK_OK(sa_consumer_default_new_with(r.url, &options, &consumer));
+    CHECK_OK(sa_new(consumer, NULL, false, &sa));
+    started = now_s();
+    CHECK_CODE(sa_track(sa, "u1", "OverTls", NULL, false), SA_ERR_NETWORK);
+    if (!strstr(sa_last_error_message(), "unknown issuer"))
+        check_failed(__FILE__, __LINE__, "message: %s", sa_last_error_message());
+    CHECK(now_s() - started < 2.5);
+    CHECK(receiver_count(&r) == 0);
+    sa_free(sa);
+    sa_consumer_free(consumer);
+    receiver_stop(&r);
+}
 static void test_refused_expired(void) { refused("expired", "expired"); }
 
 void run_tls_tests(const char *receiver_path, const char *work_dir) {
@@ -134,4 +180,6 @@ void run_tls_tests(const char *receiver_path, const char *work_dir) {
     run_test("tls_trusted_through_ssl_cert_file", test_trusted_through_ssl_cert_file);
     run_test("tls_refused_unknown_ca", test_refused_unknown_ca);
     run_test("tls_refused_expired", test_refused_expired);
+    run_test("tls_trusted_through_ca_file", test_trusted_through_ca_file);
+    run_test("tls_ca_file_of_another_ca_refused", test_ca_file_of_another_ca_refused);
 }

@@ -114,6 +114,30 @@ function onFailure(err) {
   process.emitWarning(err);
 }
 
+/**
+ * The network options of every HTTP consumer (`caFile`, `proxy`, `headers`, `gzip`), passed
+ * as given: core owns their defaults and rules. `headers` is an object or `[name, value]`
+ * pairs, sent in that order.
+ */
+function network(o) {
+  let headers;
+  if (o.headers !== undefined && o.headers !== null) {
+    const pairs = Array.isArray(o.headers) ? o.headers : Object.entries(o.headers);
+    headers = pairs.map((pair) => {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+        throw new TypeError('headers must map header names to string values');
+      }
+      return { name: pair[0], value: pair[1] };
+    });
+  }
+  return {
+    caFile: o.caFile === undefined || o.caFile === null ? undefined : String(o.caFile),
+    proxy: o.proxy === undefined || o.proxy === null ? undefined : String(o.proxy),
+    headers,
+    gzip: o.gzip === undefined || o.gzip === null ? undefined : !!o.gzip,
+  };
+}
+
 function url(value) {
   if (typeof value !== 'string') throw new TypeError('urlPrefix must be a string');
   return value;
@@ -138,8 +162,8 @@ class HttpConsumer extends NativeBackedConsumer {
  */
 class DefaultConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
-    const { requestTimeout } = options(params(args, ['requestTimeout']), 'DefaultConsumer');
-    super(NativeConsumer.defaultConsumer(url(urlPrefix), timeout(requestTimeout), onFailure));
+    const o = options(params(args, ['requestTimeout']), 'DefaultConsumer');
+    super(NativeConsumer.defaultConsumer(url(urlPrefix), timeout(o.requestTimeout), onFailure, network(o)));
   }
 }
 
@@ -151,7 +175,7 @@ class DefaultConsumer extends HttpConsumer {
 class BatchConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
     const o = options(params(args, ['maxSize', 'requestTimeout']), 'BatchConsumer');
-    super(NativeConsumer.batch(url(urlPrefix), number(o.maxSize, 'maxSize'), timeout(o.requestTimeout), spool(o), onFailure));
+    super(NativeConsumer.batch(url(urlPrefix), number(o.maxSize, 'maxSize'), timeout(o.requestTimeout), spool(o), onFailure, network(o)));
   }
 }
 
@@ -164,10 +188,18 @@ function spool(o) {
   return { spoolDir: String(o.spoolDir), spoolMaxBytes: number(o.spoolMaxBytes, 'spoolMaxBytes'), spoolFsync: given(o.spoolFsync, Boolean) };
 }
 
+/** `onError(records, error)`: a function, or nothing. */
+function onError(value) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'function') throw new TypeError('onError must be a function');
+  return value;
+}
+
 /**
  * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
  * max_size=1000, request_timeout=None)`: a background sender; `flushMaxTime` in seconds.
  * send() fails with SensorsAnalyticsNetworkException when `maxSize` records are waiting.
+ * `onError(records, error)` is called on the JS thread with every batch given up on.
  */
 class AsyncBatchConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
@@ -180,6 +212,8 @@ class AsyncBatchConsumer extends HttpConsumer {
       number(o.maxSize, 'maxSize'),
       timeout(o.requestTimeout),
       spool(o),
+      network(o),
+      onError(o.onError),
     ));
   }
 }
@@ -191,8 +225,8 @@ class AsyncBatchConsumer extends HttpConsumer {
  */
 class DebugConsumer extends HttpConsumer {
   constructor(urlPrefix, ...args) {
-    const { writeData, requestTimeout } = options(params(args, ['writeData', 'requestTimeout']), 'DebugConsumer');
-    super(NativeConsumer.debug(url(urlPrefix), given(writeData, Boolean), timeout(requestTimeout), onFailure));
+    const o = options(params(args, ['writeData', 'requestTimeout']), 'DebugConsumer');
+    super(NativeConsumer.debug(url(urlPrefix), given(o.writeData, Boolean), timeout(o.requestTimeout), onFailure, network(o)));
   }
 }
 

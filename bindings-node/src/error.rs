@@ -126,6 +126,26 @@ fn instance(env: sys::napi_env, err: &CoreError) -> Option<sys::napi_value> {
     Some(obj)
 }
 
+/// `err` as a JS value: an instance of the package's class, or a plain error when the classes
+/// are not registered.
+pub fn value(env: sys::napi_env, err: &CoreError) -> Result<sys::napi_value> {
+    match instance(env, err) {
+        Some(obj) => Ok(obj),
+        None => {
+            let e = plain(err);
+            // SAFETY: valid env; the message is UTF-8 of the given length.
+            unsafe {
+                let mut text = ptr::null_mut();
+                let mut obj = ptr::null_mut();
+                let msg = e.reason.as_str();
+                sys::napi_create_string_utf8(env, msg.as_ptr().cast(), msg.len() as isize, &mut text);
+                sys::napi_create_error(env, ptr::null_mut(), text, &mut obj);
+                Ok(obj)
+            }
+        }
+    }
+}
+
 /// A plain error for when the classes are not registered (the native module used alone):
 /// the kind is its `code`.
 fn plain(err: &CoreError) -> Error {

@@ -14,10 +14,10 @@ use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, Result};
 use napi_derive::napi;
-use sensorsanalytics::consumer::options::{self, AsyncBatchOptions, BatchOptions, SpoolOptions};
+use sensorsanalytics::consumer::options::{self, AsyncBatchOptions, BatchOptions, HttpOptions, SpoolOptions};
 use sensorsanalytics::{
     AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, Consumer, DebugConsumer, DefaultConsumer,
-    DeferredConsumer, DeferredOptions,
+    DeferredConsumer, DeferredOptions, ReqwestTransport,
 };
 
 use crate::consumer::NativeConsumer;
@@ -62,8 +62,11 @@ impl NativeConsumer {
         url_prefix: String,
         request_timeout_ms: Option<f64>,
         #[napi(ts_arg_type = "(error: Error) => void")] on_failure: Option<OnFailure<'_>>,
+        network: Option<NetworkArgs>,
     ) -> Result<Self> {
-        let c = options::request_timeout_ms(request_timeout_ms).and_then(|ms| DefaultConsumer::new(&url_prefix, ms));
+        let c = options::request_timeout_ms(request_timeout_ms).and_then(|ms| {
+            DefaultConsumer::with_transport(&url_prefix, ms, transport_of(network)?)
+        });
         deferred(&env, "default", c, on_failure)
     }
 
@@ -77,24 +80,24 @@ impl NativeConsumer {
         request_timeout_ms: Option<f64>,
         spool: Option<SpoolArgs>,
         #[napi(ts_arg_type = "(error: Error) => void")] on_failure: Option<OnFailure<'_>>,
+        network: Option<NetworkArgs>,
     ) -> Result<Self> {
         let given = BatchOptions { max_size, request_timeout: request_timeout_ms, spool: spool_options(spool) };
-        let c = given.build().and_then(|o| match o.spool {
-            None => BatchConsumer::new(&url_prefix, o.max_size, o.request_timeout_ms),
-            Some(s) => BatchConsumer::with_spool(
-                &url_prefix,
-                o.max_size,
-                o.request_timeout_ms,
-                s,
-                Arc::new(sensorsanalytics::ReqwestTransport::new()),
-            ),
+        let c = given.build().and_then(|o| {
+            let t = transport_of(network)?;
+            match o.spool {
+                None => BatchConsumer::with_transport(&url_prefix, o.max_size, o.request_timeout_ms, t),
+                Some(s) => BatchConsumer::with_spool(&url_prefix, o.max_size, o.request_timeout_ms, s, t),
+            }
         });
         deferred(&env, "batch", c, on_failure)
     }
 
     /// `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
     /// max_size=1000, request_timeout=None)`: the core's own sender thread; `send` never waits.
+    /// `on_error(records, error)` is called on the JS thread with every batch given up on.
     #[napi(factory, catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
     pub fn async_batch(
         env: Env,
         url_prefix: String,
@@ -104,6 +107,8 @@ impl NativeConsumer {
         max_size: Option<f64>,
         request_timeout_ms: Option<f64>,
         spool: Option<SpoolArgs>,
+        network: Option<NetworkArgs>,
+        #[napi(ts_arg_type = "((records: string[], error: Error) => void) | undefined | null")] on_error: Option<crate::give_up::OnError<'_>>,
     ) -> Result<Self> {
         let given = AsyncBatchOptions {
             flush_max_time: flush_max_time_secs,
@@ -113,22 +118,15 @@ impl NativeConsumer {
             request_timeout: request_timeout_ms,
             spool: spool_options(spool),
         };
+        // A batch given up on outside flush()/close() has no caller to throw to: stderr,
+        // the user's onError, and stats().failed (give_up.rs).
+        let on_give_up = crate::give_up::callback(on_error)?;
         let made = given.build().and_then(|config| {
-            AsyncBatchConsumer::new(
+            let t = transport_of(network)?;
+            AsyncBatchConsumer::with_transport(
                 &url_prefix,
-                AsyncBatchConfig {
-                    // A batch given up on outside flush()/close() has no caller to throw to:
-                    // say so on stderr (Node has no logger of the SDK's; Python logs a
-                    // warning), and count it in stats().failed.
-                    on_give_up: Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
-                        eprintln!(
-                            "sensorsanalytics: AsyncBatchConsumer gave up on {} records: {}",
-                            records.len(),
-                            e.message()
-                        );
-                    })),
-                    ..config
-                },
+                AsyncBatchConfig { on_give_up: Some(on_give_up), ..config },
+                t,
             )
         });
         match made {
@@ -146,12 +144,44 @@ impl NativeConsumer {
         write_data: Option<bool>,
         request_timeout_ms: Option<f64>,
         #[napi(ts_arg_type = "(error: Error) => void")] on_failure: Option<OnFailure<'_>>,
+        network: Option<NetworkArgs>,
     ) -> Result<Self> {
         let write_data = write_data.unwrap_or(options::DEFAULT_WRITE_DATA);
-        let c = options::request_timeout_ms(request_timeout_ms)
-            .and_then(|ms| DebugConsumer::new(&url_prefix, write_data, ms));
+        let c = options::request_timeout_ms(request_timeout_ms).and_then(|ms| {
+            DebugConsumer::with_transport(&url_prefix, write_data, ms, transport_of(network)?)
+        });
         deferred(&env, "debug", c, on_failure)
     }
+}
+
+/// One custom header (`headers` in JS, an object or pairs, becomes a list of these).
+#[napi(object)]
+pub struct HeaderArg {
+    pub name: String,
+    pub value: String,
+}
+
+/// The network options of every HTTP consumer (`caFile`, `proxy`, `headers`, `gzip`), as
+/// given; core applies the defaults and checks every value.
+#[napi(object)]
+pub struct NetworkArgs {
+    pub ca_file: Option<String>,
+    pub proxy: Option<String>,
+    pub headers: Option<Vec<HeaderArg>>,
+    pub gzip: Option<bool>,
+}
+
+fn transport_of(args: Option<NetworkArgs>) -> sensorsanalytics::Result<Arc<ReqwestTransport>> {
+    let options = match args {
+        None => HttpOptions::default(),
+        Some(a) => HttpOptions {
+            ca_file: a.ca_file.map(Into::into),
+            proxy: a.proxy,
+            headers: a.headers.unwrap_or_default().into_iter().map(|h| (h.name, h.value)).collect(),
+            gzip: a.gzip,
+        },
+    };
+    Ok(Arc::new(options.transport()?))
 }
 
 /// The spool options of BatchConsumer and AsyncBatchConsumer (`spoolDir`, ...), as given;

@@ -12,6 +12,7 @@
 mod client;
 mod consumer;
 mod error;
+mod give_up;
 mod http_consumer;
 mod identity;
 mod js;

@@ -254,6 +254,50 @@ describe('HTTP consumers (loopback receiver)', () => {
     }
   });
 
+  test('AsyncBatchConsumer: onError(records, error) gets every record given up on, on the JS thread', async () => {
+    const r = await receiver.start(['--default-status', '400']);
+    const given = [];
+    const consumer = new sdk.AsyncBatchConsumer(r.url, {
+      flushSize: 5,
+      maxBatchSize: 5,
+      flushMaxTime: 0.1,
+      onError: (records, error) => given.push({ records, error }),
+    });
+    const sa = new sdk.SensorsAnalytics(consumer);
+    try {
+      for (let i = 0; i < 10; i++) sa.track(`u${i}`, 'E', { i });
+      const deadline = Date.now() + 10000;
+      while (given.reduce((n, g) => n + g.records.length, 0) < 10 && Date.now() < deadline) {
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      const ids = given.flatMap((g) => g.records.map((rec) => JSON.parse(rec).distinct_id)).sort();
+      assert.deepEqual(ids, Array.from({ length: 10 }, (_, i) => `u${i}`).sort());
+      for (const g of given) {
+        assert.ok(g.error instanceof sdk.SensorsAnalyticsNetworkException, String(g.error));
+        assert.match(g.error.message, /400/);
+      }
+      assert.equal(consumer.stats().failed, 10);
+      // A final answer is not retried.
+      assert.equal(consumer.stats().retried, 0);
+    } finally {
+      await sa.close().catch(() => {});
+      r.stop();
+    }
+  });
+
+  test('AsyncBatchConsumer: onError never keeps the process alive after close()', () => {
+    const script = `
+      const sdk = require(${JSON.stringify(path.join(__dirname, '..'))});
+      const c = new sdk.AsyncBatchConsumer('http://127.0.0.1:1/sa', { onError: () => {} });
+      const sa = new sdk.SensorsAnalytics(c);
+      sa.close().then(() => console.log('closed'));
+    `;
+    const t0 = Date.now();
+    const out = execFileSync(process.execPath, ['-e', script], { timeout: 20000 }).toString();
+    assert.match(out, /closed/);
+    assert.ok(Date.now() - t0 < 15000, `exited after ${Date.now() - t0} ms`);
+  });
+
   test('AsyncBatchConsumer: a full queue throws SensorsAnalyticsNetworkException from track()', async () => {
     // Answers take 2 s: two requests of 10 in flight, one batch being built, 5 in the queue.
     const r = await receiver.start(['--delay-ms', '2000']);

@@ -36,6 +36,7 @@ async function startTls(cert) {
   return {
     url,
     records: async () => (await fetch(base + '/_records')).json(),
+    requests: async () => (await fetch(base + '/_requests')).json(),
     stop() {
       proc.stdin.end();
       proc.kill();
@@ -93,4 +94,72 @@ describe('HTTPS (test CA, loopback TLS receiver)', () => {
       }
     });
   }
+
+  // The same through each consumer's own options (issue 15), the environment left alone.
+  const headers = { 'X-Gateway-Token': 'tok-1', 'X-Tenant': 't1' };
+
+  test('caFile, headers and gzip: false as consumer options', async () => {
+    const r = await startTls('server');
+    try {
+      const caFile = path.join(pki, 'ca.pem');
+      const net = { caFile, headers, gzip: false };
+      const consumers = [
+        new sdk.DefaultConsumer(r.url, { requestTimeout: 5000, ...net }),
+        new sdk.BatchConsumer(r.url, 2, 5000, net),
+        new sdk.AsyncBatchConsumer(r.url, { flushSize: 2, ...net }),
+      ];
+      for (const [i, c] of consumers.entries()) {
+        const sa = new sdk.SensorsAnalytics(c);
+        sa.track(`u${i}`, 'OverTls', { i });
+        sa.track(`u${i}`, 'OverTls', { i });
+        await sa.close();
+      }
+      assert.equal((await r.records()).length, 6);
+      const reqs = await r.requests();
+      assert.equal(reqs.reduce((n, q) => n + q.records, 0), 6);
+      for (const q of reqs) {
+        const h = Object.fromEntries(Object.entries(q.headers).map(([k, v]) => [k.toLowerCase(), v]));
+        assert.equal(h['x-gateway-token'], 'tok-1');
+        assert.equal(h['x-tenant'], 't1');
+        assert.equal(q.gzip, false);
+        assert.deepEqual(q.warnings, []);
+      }
+    } finally {
+      r.stop();
+    }
+  });
+
+  test('caFile of another CA is refused at once', async () => {
+    const r = await startTls('unknown-ca');
+    try {
+      const c = new sdk.BatchConsumer(r.url, { maxSize: 1, caFile: path.join(pki, 'ca.pem') });
+      const sa = new sdk.SensorsAnalytics(c);
+      const t0 = Date.now();
+      sa.track('u1', 'OverTls');
+      await assert.rejects(sa.flush(), (e) => {
+        assert.ok(e instanceof sdk.SensorsAnalyticsNetworkException, String(e));
+        assert.ok(e.message.includes('unknown issuer') && e.message.includes('not retried'), e.message);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 2500, `took ${Date.now() - t0} ms`);
+      assert.deepEqual(await r.records(), []);
+      await sa.close().catch(() => {});
+    } finally {
+      r.stop();
+    }
+  });
+
+  test('bad network options throw from the constructor', () => {
+    const u = 'http://127.0.0.1:1/sa';
+    for (const [make, cause] of [
+      [() => new sdk.DefaultConsumer(u, { headers: { 'X-A': 'a\r\nX-B: b' } }), 'no CR, LF'],
+      [() => new sdk.DefaultConsumer(u, { headers: [['User-Agent', 'mine']] }), 'the SDK sets it itself'],
+      [() => new sdk.BatchConsumer(u, { caFile: '/nonexistent/ca.pem' }), '/nonexistent/ca.pem'],
+      [() => new sdk.AsyncBatchConsumer(u, { proxy: '' }), 'proxy must not be empty'],
+      [() => new sdk.DebugConsumer(u, { caFile: '' }), 'ca_file must not be empty'],
+    ]) {
+      assert.throws(make, (e) => e instanceof sdk.SensorsAnalyticsIllegalDataException && e.message.includes(cause));
+    }
+    assert.throws(() => new sdk.DefaultConsumer(u, { headers: { 'X-A': 1 } }), TypeError);
+  });
 });

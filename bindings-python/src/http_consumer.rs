@@ -6,23 +6,42 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use sensorsanalytics::consumer::options::{self, AsyncBatchOptions, BatchOptions, SpoolOptions};
-use sensorsanalytics::{AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer};
+use sensorsanalytics::consumer::options::{self, AsyncBatchOptions, BatchOptions, HttpOptions, SpoolOptions};
+use sensorsanalytics::{AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, ReqwestTransport};
 
 use crate::consumer::{http_handle, print, NativeConsumer};
 use crate::error::{constructor_to_py, to_py};
 use crate::log;
 use crate::transport::PyTransport;
 
-/// `DefaultConsumer(url_prefix, request_timeout)`; `owner` is the Python consumer object.
+/// The keyword-only network options every HTTP consumer takes (`ca_file`, `proxy`,
+/// `headers`, `gzip`), as the network they describe; core checks them.
+fn network(
+    ca_file: Option<PathBuf>,
+    proxy: Option<String>,
+    headers: Option<Vec<(String, String)>>,
+    gzip: Option<bool>,
+) -> PyResult<ReqwestTransport> {
+    HttpOptions { ca_file, proxy, headers: headers.unwrap_or_default(), gzip }
+        .transport()
+        .map_err(constructor_to_py)
+}
+
+/// `DefaultConsumer(url_prefix, request_timeout, *, ca_file, proxy, headers, gzip)`; `owner`
+/// is the Python consumer object.
 #[pyfunction]
-#[pyo3(signature = (owner, url_prefix, request_timeout=None))]
+#[pyo3(signature = (owner, url_prefix, request_timeout=None, ca_file=None, proxy=None, headers=None, gzip=None))]
 fn default_consumer(
     owner: &Bound<'_, PyAny>,
     url_prefix: &str,
     request_timeout: Option<f64>,
+    ca_file: Option<PathBuf>,
+    proxy: Option<String>,
+    headers: Option<Vec<(String, String)>>,
+    gzip: Option<bool>,
 ) -> PyResult<NativeConsumer> {
-    let transport = Arc::new(PyTransport::new(owner, true, false)?);
+    let http = network(ca_file, proxy, headers, gzip)?;
+    let transport = Arc::new(PyTransport::new(owner, true, false, http)?);
     let ms = options::request_timeout_ms(request_timeout).map_err(constructor_to_py)?;
     let c = DefaultConsumer::with_transport(url_prefix, ms, transport.clone()).map_err(constructor_to_py)?;
     Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, true, false))
@@ -33,9 +52,10 @@ fn spool_options(spool_dir: Option<PathBuf>, spool_max_bytes: Option<f64>, spool
 }
 
 /// `BatchConsumer(url_prefix, max_size, request_timeout, *, spool_dir, spool_max_bytes,
-/// spool_fsync)`
+/// spool_fsync, ca_file, proxy, headers, gzip)`
 #[pyfunction]
-#[pyo3(signature = (owner, url_prefix, max_size=None, request_timeout=None, spool_dir=None, spool_max_bytes=None, spool_fsync=None))]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (owner, url_prefix, max_size=None, request_timeout=None, spool_dir=None, spool_max_bytes=None, spool_fsync=None, ca_file=None, proxy=None, headers=None, gzip=None))]
 fn batch_consumer(
     owner: &Bound<'_, PyAny>,
     url_prefix: &str,
@@ -44,12 +64,17 @@ fn batch_consumer(
     spool_dir: Option<PathBuf>,
     spool_max_bytes: Option<f64>,
     spool_fsync: Option<bool>,
+    ca_file: Option<PathBuf>,
+    proxy: Option<String>,
+    headers: Option<Vec<(String, String)>>,
+    gzip: Option<bool>,
 ) -> PyResult<NativeConsumer> {
+    let http = network(ca_file, proxy, headers, gzip)?;
     let o = BatchOptions { max_size, request_timeout, spool: spool_options(spool_dir, spool_max_bytes, spool_fsync) }
         .build()
         .map_err(constructor_to_py)?;
     // With a spool the requests run on the spool's own threads, like AsyncBatchConsumer's.
-    let transport = Arc::new(PyTransport::new(owner, o.spool.is_none(), false)?);
+    let transport = Arc::new(PyTransport::new(owner, o.spool.is_none(), false, http)?);
     let ms = o.request_timeout_ms;
     let c = match o.spool {
         None => BatchConsumer::with_transport(url_prefix, o.max_size, ms, transport.clone()),
@@ -60,11 +85,12 @@ fn batch_consumer(
 }
 
 /// `AsyncBatchConsumer(url_prefix, flush_max_time, flush_size, max_batch_size, max_size,
-/// request_timeout, *, spool_dir, spool_max_bytes, spool_fsync, on_error)`:
+/// request_timeout, *, spool_dir, spool_max_bytes, spool_fsync, on_error, ca_file, proxy,
+/// headers, gzip)`:
 /// `flush_max_time` in seconds, as the reference.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (owner, url_prefix, flush_max_time=None, flush_size=None, max_batch_size=None, max_size=None, request_timeout=None, spool_dir=None, spool_max_bytes=None, spool_fsync=None, on_error=None))]
+#[pyo3(signature = (owner, url_prefix, flush_max_time=None, flush_size=None, max_batch_size=None, max_size=None, request_timeout=None, spool_dir=None, spool_max_bytes=None, spool_fsync=None, on_error=None, ca_file=None, proxy=None, headers=None, gzip=None))]
 fn async_batch_consumer(
     owner: &Bound<'_, PyAny>,
     url_prefix: &str,
@@ -77,8 +103,13 @@ fn async_batch_consumer(
     spool_max_bytes: Option<f64>,
     spool_fsync: Option<bool>,
     on_error: Option<Py<PyAny>>,
+    ca_file: Option<PathBuf>,
+    proxy: Option<String>,
+    headers: Option<Vec<(String, String)>>,
+    gzip: Option<bool>,
 ) -> PyResult<NativeConsumer> {
-    let transport = Arc::new(PyTransport::new(owner, false, false)?);
+    let http = network(ca_file, proxy, headers, gzip)?;
+    let transport = Arc::new(PyTransport::new(owner, false, false, http)?);
     let mut config = AsyncBatchOptions {
         flush_max_time,
         flush_size,
@@ -111,17 +142,23 @@ fn async_batch_consumer(
     Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, false, true))
 }
 
-/// `DebugConsumer(url_prefix, write_data, request_timeout)`: the verdicts are printed with
-/// Python's `print`, as the reference does.
+/// `DebugConsumer(url_prefix, write_data, request_timeout, *, ca_file, proxy, headers,
+/// gzip)`: the verdicts are printed with Python's `print`, as the reference does.
 #[pyfunction]
-#[pyo3(signature = (owner, url_prefix, write_data=None, request_timeout=None))]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (owner, url_prefix, write_data=None, request_timeout=None, ca_file=None, proxy=None, headers=None, gzip=None))]
 fn debug_consumer(
     owner: &Bound<'_, PyAny>,
     url_prefix: &str,
     write_data: Option<bool>,
     request_timeout: Option<f64>,
+    ca_file: Option<PathBuf>,
+    proxy: Option<String>,
+    headers: Option<Vec<(String, String)>>,
+    gzip: Option<bool>,
 ) -> PyResult<NativeConsumer> {
-    let transport = Arc::new(PyTransport::new(owner, true, true)?);
+    let http = network(ca_file, proxy, headers, gzip)?;
+    let transport = Arc::new(PyTransport::new(owner, true, true, http)?);
     let ms = options::request_timeout_ms(request_timeout).map_err(constructor_to_py)?;
     let write_data = write_data.unwrap_or(options::DEFAULT_WRITE_DATA);
     let c = DebugConsumer::with_transport(url_prefix, write_data, ms, transport.clone())

@@ -39,13 +39,19 @@ pub struct PyTransport {
 }
 
 impl PyTransport {
-    pub fn new(owner: &Bound<'_, PyAny>, on_caller_thread: bool, reads_response: bool) -> PyResult<Self> {
+    /// `http`: the network, as the consumer's options (`ca_file`, `proxy`, ...) built it.
+    pub fn new(
+        owner: &Bound<'_, PyAny>,
+        on_caller_thread: bool,
+        reads_response: bool,
+        http: ReqwestTransport,
+    ) -> PyResult<Self> {
         Ok(PyTransport {
             owner: PyWeakrefReference::new(owner)?.unbind(),
             hooked: Arc::new(AtomicBool::new(false)),
             on_caller_thread,
             reads_response,
-            http: ReqwestTransport::new(),
+            http,
         })
     }
 
@@ -122,6 +128,11 @@ impl Transport for PyTransport {
     /// replacement `_do_request` must run where the caller's exception can reach it.
     fn needs_own_thread(&self) -> bool {
         false
+    }
+
+    /// `gzip=False` applies to what a replacement `_do_request` is given too.
+    fn gzip(&self) -> bool {
+        self.http.gzip()
     }
 }
 

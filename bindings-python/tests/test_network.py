@@ -256,3 +256,134 @@ def test_proxy_credentials_work_and_never_show(pki, tls_receiver, monkeypatch):
         assert "s3cret-pw" not in str(e.value) and "alice" not in str(e.value), str(e.value)
     finally:
         p.close()
+
+
+# -- the same, as options of each consumer (issue 15): ca_file, proxy, headers, gzip ----------
+
+HEADERS = {"X-Gateway-Token": "tok-1", "X-Tenant": "t1"}
+
+
+def make(consumer_cls, url, **net):
+    if consumer_cls is sa.BatchConsumer:
+        return consumer_cls(url, 2, request_timeout=5000, **net)
+    if consumer_cls is sa.AsyncBatchConsumer:
+        return consumer_cls(url, flush_size=2, request_timeout=5000, **net)
+    if consumer_cls is sa.DebugConsumer:
+        return consumer_cls(url, True, request_timeout=5000, **net)
+    return consumer_cls(url, request_timeout=5000, **net)
+
+
+def track_n(consumer, n):
+    client = SensorsAnalytics(consumer)
+    for i in range(n):
+        client.track("u%d" % i, "ViewProduct", {"price": i})
+    client.flush()
+    client.close()
+
+
+def received_headers(req):
+    return {k.lower(): v for k, v in req["headers"].items()}
+
+
+@pytest.mark.parametrize("consumer_cls", [sa.DefaultConsumer, sa.BatchConsumer, sa.AsyncBatchConsumer,
+                                          sa.DebugConsumer])
+def test_ca_file_headers_and_gzip_off_as_consumer_options(pki, tls_receiver, consumer_cls):
+    n = 1 if consumer_cls is sa.DebugConsumer else 5
+    track_n(make(consumer_cls, tls_receiver.url, ca_file=os.path.join(pki, "ca.pem"), headers=HEADERS,
+                 gzip=False), n)
+    records = tls_receiver.records()
+    assert sorted(r["distinct_id"] for r in records) == ["u%d" % i for i in range(n)]
+    reqs = tls_receiver.requests()
+    assert sum(q["records"] for q in reqs) == n
+    for q in reqs:
+        h = received_headers(q)
+        assert (h["x-gateway-token"], h["x-tenant"]) == ("tok-1", "t1")
+        assert q["gzip"] is False and q["warnings"] == []
+        assert q["user_agent"].startswith("sensorsanalytics-")
+
+
+def test_headers_as_pairs_and_gzip_on_by_default(pki, tls_receiver):
+    track_n(sa.DefaultConsumer(tls_receiver.url, ca_file=os.path.join(pki, "ca.pem"),
+                               headers=[("X-A", "1"), ("X-B", "2")]), 1)
+    q = tls_receiver.requests()[0]
+    assert (received_headers(q)["x-a"], received_headers(q)["x-b"], q["gzip"]) == ("1", "2", True)
+
+
+@pytest.mark.parametrize("consumer_cls", [sa.DefaultConsumer, sa.BatchConsumer])
+def test_ca_file_of_another_ca_is_refused_at_once(pki, consumer_cls):
+    r = TlsReceiver(pki, "unknown-ca")
+    try:
+        started = time.time()
+        with pytest.raises(sa.SensorsAnalyticsNetworkException) as e:
+            track_n(make(consumer_cls, r.url, ca_file=os.path.join(pki, "ca.pem")), 1)
+        assert "unknown issuer" in str(e.value) and "not retried" in str(e.value), str(e.value)
+        assert time.time() - started < 2.5
+        assert r.records() == []
+    finally:
+        r.close()
+
+
+def test_async_batch_on_error_gets_a_refused_certificate(pki):
+    r = TlsReceiver(pki, "unknown-ca")
+    seen = []
+    try:
+        c = sa.AsyncBatchConsumer(r.url, flush_size=3, ca_file=os.path.join(pki, "ca.pem"),
+                                  on_error=lambda records, e: seen.append((len(records), type(e).__name__)))
+        client = SensorsAnalytics(c)
+        for i in range(3):
+            client.track("u%d" % i, "E", {})
+        with pytest.raises(sa.SensorsAnalyticsNetworkException):
+            client.close()
+        assert seen == [(3, "SensorsAnalyticsNetworkException")]
+        assert c.stats()["failed"] == 3
+    finally:
+        r.close()
+
+
+def test_proxy_option_through_tinyproxy(pki, tls_receiver, proxy):
+    # The environment names no proxy: the option alone sends https through CONNECT...
+    track_n(sa.BatchConsumer(tls_receiver.url, 2, ca_file=os.path.join(pki, "ca.pem"), proxy=proxy.url()), 4)
+    assert proxy.requests(1)[0] == "CONNECT 127.0.0.1:%d HTTP/1.1" % tls_receiver.port
+    assert len(tls_receiver.records()) == 4
+    # ... and http as a forward proxy.
+    plain = receiver_mod.Receiver()
+    try:
+        track_n(sa.DefaultConsumer(plain.url, proxy=proxy.url()), 1)
+        assert any(line.startswith("POST http://127.0.0.1:") for line in proxy.requests(2))
+        assert len(plain.records()) == 1
+    finally:
+        plain.close()
+
+
+def test_proxy_option_wins_over_the_environment(proxy, monkeypatch):
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:1")
+    r = receiver_mod.Receiver()
+    try:
+        track_n(sa.DefaultConsumer(r.url, proxy=proxy.url()), 1)
+        assert len(r.records()) == 1
+    finally:
+        r.close()
+
+
+@pytest.mark.parametrize("net,cause", [
+    (dict(headers={"X-A": "a\r\nX-Injected: 1"}), "no CR, LF"),
+    (dict(headers={"Bad Name": "v"}), "invalid header name"),
+    (dict(headers={"Content-Type": "text/plain"}), "the SDK sets it itself"),
+    (dict(headers={"User-Agent": "mine"}), "the SDK sets it itself"),
+    (dict(ca_file="/nonexistent/ca.pem"), "/nonexistent/ca.pem"),
+    (dict(ca_file=""), "ca_file must not be empty"),
+    (dict(proxy=""), "proxy must not be empty"),
+    (dict(proxy="http://[::1"), "proxy"),
+])
+@pytest.mark.parametrize("consumer_cls", [sa.DefaultConsumer, sa.BatchConsumer, sa.AsyncBatchConsumer,
+                                          sa.DebugConsumer])
+def test_bad_network_options_fail_at_construction(consumer_cls, net, cause):
+    # ValueError, as every consumer constructor raises for a bad argument (a bad URL too).
+    with pytest.raises(ValueError) as e:
+        make(consumer_cls, "http://127.0.0.1:1/sa", **net)
+    assert cause in str(e.value), str(e.value)
+
+
+def test_headers_must_be_text():
+    with pytest.raises(TypeError):
+        sa.DefaultConsumer("http://127.0.0.1:1/sa", headers={"X-A": 1})

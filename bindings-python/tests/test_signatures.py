@@ -31,7 +31,7 @@ print(json.dumps(out))
 '''
 
 
-OURS_EXTRA = {"spool_dir", "spool_max_bytes", "spool_fsync", "on_error"}
+OURS_EXTRA = {"spool_dir", "spool_max_bytes", "spool_fsync", "on_error", "ca_file", "proxy", "headers", "gzip"}
 
 
 def _signature(f):

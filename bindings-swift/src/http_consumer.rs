@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use sensorsanalytics::consumer::options::{self, AsyncBatchOptions, BatchOptions, SpoolOptions};
 use sensorsanalytics::{
-    AsyncBatchConsumer, BatchConsumer, Consumer, DebugConsumer, DefaultConsumer, ReqwestTransport, Stats,
+    AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, Consumer, DebugConsumer, DefaultConsumer, Stats,
 };
 
 use crate::consumer::NativeConsumer;
 use crate::error::Result;
+use crate::network::{give_up_callback, transport_of, GiveUpListener, NetworkOptions};
 
 /// A snapshot of an HTTP consumer's counters: nothing is lost without a trace (docs/SPEC.md §4).
 #[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
@@ -76,8 +77,13 @@ fn spool(dir: Option<String>, max_bytes: Option<f64>, fsync: Option<bool>) -> Sp
 impl NativeConsumer {
     /// `DefaultConsumer(url_prefix, request_timeout=None)`: one record per request, synchronous.
     #[uniffi::constructor]
-    pub fn http_default(url_prefix: String, request_timeout_ms: Option<f64>) -> Result<Arc<Self>> {
-        Ok(http(DefaultConsumer::new(&url_prefix, options::request_timeout_ms(request_timeout_ms)?)?))
+    pub fn http_default(url_prefix: String, request_timeout_ms: Option<f64>, network: NetworkOptions) -> Result<Arc<Self>> {
+        let transport = transport_of(network)?;
+        Ok(http(DefaultConsumer::with_transport(
+            &url_prefix,
+            options::request_timeout_ms(request_timeout_ms)?,
+            transport,
+        )?))
     }
 
     /// `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: `max_size` capped at 50.
@@ -89,6 +95,7 @@ impl NativeConsumer {
         spool_dir: Option<String>,
         spool_max_bytes: Option<f64>,
         spool_fsync: Option<bool>,
+        network: NetworkOptions,
     ) -> Result<Arc<Self>> {
         let o = BatchOptions {
             max_size,
@@ -97,14 +104,16 @@ impl NativeConsumer {
         }
         .build()?;
         let (size, timeout) = (o.max_size, o.request_timeout_ms);
+        let transport = transport_of(network)?;
         Ok(http(match o.spool {
-            None => BatchConsumer::new(&url_prefix, size, timeout)?,
-            Some(s) => BatchConsumer::with_spool(&url_prefix, size, timeout, s, Arc::new(ReqwestTransport::new()))?,
+            None => BatchConsumer::with_transport(&url_prefix, size, timeout, transport)?,
+            Some(s) => BatchConsumer::with_spool(&url_prefix, size, timeout, s, transport)?,
         }))
     }
 
     /// `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
-    /// max_size=1000, request_timeout=None)`. A `None` takes the core's default.
+    /// max_size=1000, request_timeout=None)`. A `None` takes the core's default. `on_give_up`
+    /// is told of every batch given up on.
     #[uniffi::constructor]
     #[allow(clippy::too_many_arguments)]
     pub fn async_batch(
@@ -117,6 +126,8 @@ impl NativeConsumer {
         spool_dir: Option<String>,
         spool_max_bytes: Option<f64>,
         spool_fsync: Option<bool>,
+        on_give_up: Option<Arc<dyn GiveUpListener>>,
+        network: NetworkOptions,
     ) -> Result<Arc<Self>> {
         let config = AsyncBatchOptions {
             flush_max_time: flush_max_time_secs,
@@ -127,7 +138,9 @@ impl NativeConsumer {
             spool: spool(spool_dir, spool_max_bytes, spool_fsync),
         }
         .build()?;
-        Ok(http(AsyncBatchConsumer::new(&url_prefix, config)?))
+        let transport = transport_of(network)?;
+        let config = AsyncBatchConfig { on_give_up: give_up_callback(on_give_up), ..config };
+        Ok(http(AsyncBatchConsumer::with_transport(&url_prefix, config, transport)?))
     }
 
     /// `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`. Its verdict lines go
@@ -138,10 +151,16 @@ impl NativeConsumer {
         write_data: Option<bool>,
         request_timeout_ms: Option<f64>,
         printer: Option<Arc<dyn LinePrinter>>,
+        network: NetworkOptions,
     ) -> Result<Arc<Self>> {
         let write_data = write_data.unwrap_or(options::DEFAULT_WRITE_DATA);
-        let mut consumer =
-            DebugConsumer::new(&url_prefix, write_data, options::request_timeout_ms(request_timeout_ms)?)?;
+        let transport = transport_of(network)?;
+        let mut consumer = DebugConsumer::with_transport(
+            &url_prefix,
+            write_data,
+            options::request_timeout_ms(request_timeout_ms)?,
+            transport,
+        )?;
         if let Some(printer) = printer {
             consumer = consumer.with_printer(move |line| printer.print_line(line.to_owned()));
         }

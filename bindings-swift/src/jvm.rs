@@ -62,7 +62,7 @@ const V_KEY_NOT_STR: u8 = 11;
 /// buffer, panic).
 const INTERNAL: i32 = 5;
 
-fn code(kind: ErrorKind) -> i32 {
+pub(crate) fn code(kind: ErrorKind) -> i32 {
     match kind {
         ErrorKind::IllegalData => 1,
         ErrorKind::Network => 2,

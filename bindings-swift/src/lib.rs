@@ -15,6 +15,7 @@ mod consumer;
 mod error;
 mod http_consumer;
 mod jvm;
+mod network;
 mod recording;
 mod value;
 

@@ -8,7 +8,7 @@ mod net_support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use net_support::{env, pki, post, TlsReceiver};
+use net_support::{env, failures_settled, pki, post, TlsReceiver};
 use sensorsanalytics::{
     BatchConsumer, Consumer, ReqwestTransport, RetryPolicy, Transport, TransportConfig, TransportErrorKind,
 };
@@ -105,25 +105,6 @@ fn refused(cert: &(std::path::PathBuf, std::path::PathBuf), host: &str, cause: &
     assert!(r.receiver.records().is_empty());
 }
 
-/// The front counts a failed handshake when its thread sees the client's alert: wait for the
-/// count to stop moving.
-fn failures_settled(r: &TlsReceiver) -> usize {
-    let mut last = r.front.handshake_failures();
-    let deadline = Instant::now() + Duration::from_secs(3);
-    let mut stable_since = Instant::now();
-    while Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-        let now = r.front.handshake_failures();
-        if now != last {
-            last = now;
-            stable_since = Instant::now();
-        } else if last > 0 && stable_since.elapsed() > Duration::from_millis(300) {
-            break;
-        }
-    }
-    last
-}
-
 #[test]
 fn refused_unknown_ca() {
     refused(&pki().unknown_ca, "127.0.0.1", "unknown issuer");
@@ -141,7 +122,7 @@ fn refused_wrong_host_name() {
 }
 
 #[test]
-fn custom_headers_are_sent_and_the_sdk_headers_win() {
+fn custom_headers_are_sent_and_the_sdk_headers_are_reserved() {
     let _env = env();
     let r = TlsReceiver::start(&pki().server);
     let t = ReqwestTransport::with_config(TransportConfig {
@@ -149,7 +130,6 @@ fn custom_headers_are_sent_and_the_sdk_headers_win() {
         headers: vec![
             ("X-Gateway-Token".into(), "tok-123".into()),
             ("X-Tenant".into(), "t1".into()),
-            ("Content-Type".into(), "text/plain".into()),
         ],
         ..Default::default()
     })
@@ -166,7 +146,8 @@ fn custom_headers_are_sent_and_the_sdk_headers_win() {
     // The config's Debug never shows header values.
     let cfg = TransportConfig { headers: vec![("X-Gateway-Token".into(), "tok-123".into())], ..Default::default() };
     assert!(!format!("{cfg:?}").contains("tok-123"));
-    for bad in [("Content-Length", "1"), ("Bad Name", "x"), ("X-A", "a\r\nb")] {
+    // The SDK's own headers cannot be replaced: refused at construction, not silently dropped.
+    for bad in [("Content-Length", "1"), ("Content-Type", "text/plain"), ("User-Agent", "x"), ("Bad Name", "x"), ("X-A", "a\r\nb")] {
         let e = ReqwestTransport::with_config(TransportConfig {
             headers: vec![(bad.0.into(), bad.1.into())],
             ..Default::default()

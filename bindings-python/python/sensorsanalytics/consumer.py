@@ -6,7 +6,7 @@ Python consumer: any object with those three methods works as a consumer.
 """
 
 import os
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from ._native import (
     DEFAULTS as _D,
@@ -103,6 +103,17 @@ class ConcurrentLoggingConsumer(_NativeConsumer):
 # the gzipped JSON, as bytes>, 'gzip': 1}`` as in the reference.
 
 FormDict = Dict[str, Any]
+Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
+
+
+def _net(ca_file: Optional[_PathLike], proxy: Optional[str], headers: Optional[Headers],
+         gzip: Optional[bool]) -> Tuple[Optional[str], Optional[str], Optional[List[Tuple[str, str]]], Optional[bool]]:
+    """The network options every HTTP consumer takes (keyword-only, after the reference's
+    parameters), as the native constructors want them; the core checks them. ``headers`` may
+    be a mapping or pairs, in the order they are to be sent."""
+    if headers is not None:
+        headers = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    return _path(ca_file), proxy, headers, None if gzip is None else bool(gzip)
 
 
 class _HttpConsumer(_NativeConsumer):
@@ -137,10 +148,18 @@ class _HttpConsumer(_NativeConsumer):
 
 class DefaultConsumer(_HttpConsumer):
     """Sends each record at once, in its own request (``data=``), and waits for the answer.
-    ``request_timeout`` is in milliseconds."""
+    ``request_timeout`` is in milliseconds.
 
-    def __init__(self, url_prefix: str, request_timeout: Optional[float] = None) -> None:
-        self._native = default_consumer(self, url_prefix, request_timeout)
+    Network options, for every HTTP consumer: ``ca_file`` (a PEM bundle trusted in addition to
+    the system's CAs), ``proxy`` (``http://[user:pass@]host:port``, instead of the environment's
+    ``https_proxy``/``http_proxy``), ``headers`` (sent with every request; the SDK's own
+    ``Content-Type``, ``User-Agent``, ``Dry-Run`` cannot be replaced) and ``gzip`` (False sends
+    ``gzip=0``). See README "Network"."""
+
+    def __init__(self, url_prefix: str, request_timeout: Optional[float] = None, *,
+                 ca_file: Optional[_PathLike] = None, proxy: Optional[str] = None, headers: Optional[Headers] = None,
+                 gzip: Optional[bool] = None) -> None:
+        self._native = default_consumer(self, url_prefix, request_timeout, *_net(ca_file, proxy, headers, gzip))
 
     def _do_request(self, data: FormDict) -> Any:
         """Posts one form to the server; raises SensorsAnalyticsNetworkException unless 2xx."""
@@ -157,9 +176,10 @@ class BatchConsumer(DefaultConsumer):
 
     def __init__(self, url_prefix: str, max_size: int = _D["batch_max_size"], request_timeout: Optional[float] = None,
                  *, spool_dir: Optional[_PathLike] = None, spool_max_bytes: Optional[int] = None,
-                 spool_fsync: Optional[bool] = None) -> None:
+                 spool_fsync: Optional[bool] = None, ca_file: Optional[_PathLike] = None, proxy: Optional[str] = None,
+                 headers: Optional[Headers] = None, gzip: Optional[bool] = None) -> None:
         self._native = batch_consumer(self, url_prefix, max_size, request_timeout, _path(spool_dir),
-                                      spool_max_bytes, spool_fsync)
+                                      spool_max_bytes, spool_fsync, *_net(ca_file, proxy, headers, gzip))
 
 
 class AsyncBatchConsumer(DefaultConsumer):
@@ -175,10 +195,12 @@ class AsyncBatchConsumer(DefaultConsumer):
                  max_batch_size: int = _D["max_batch_size"], max_size: int = _D["max_size"],
                  request_timeout: Optional[float] = None, *, spool_dir: Optional[_PathLike] = None,
                  spool_max_bytes: Optional[int] = None, spool_fsync: Optional[bool] = None,
-                 on_error: Optional[Callable[[List[str], Exception], Any]] = None) -> None:
+                 on_error: Optional[Callable[[List[str], Exception], Any]] = None,
+                 ca_file: Optional[_PathLike] = None, proxy: Optional[str] = None, headers: Optional[Headers] = None,
+                 gzip: Optional[bool] = None) -> None:
         self._native = async_batch_consumer(self, url_prefix, flush_max_time, flush_size, max_batch_size, max_size,
                                             request_timeout, _path(spool_dir), spool_max_bytes, spool_fsync,
-                                            on_error)
+                                            on_error, *_net(ca_file, proxy, headers, gzip))
 
 
 class _DebugResponse(object):
@@ -195,11 +217,14 @@ class _DebugResponse(object):
 class DebugConsumer(_HttpConsumer):
     """Sends each record to the server's debug API (the URL path's last segment becomes
     ``debug``), prints the verdict, and raises SensorsAnalyticsDebugException when the server
-    refuses it. With ``write_data=False`` the server only checks (``Dry-Run: true``)."""
+    refuses it. With ``write_data=False`` the server only checks (``Dry-Run: true``). The
+    network options are DefaultConsumer's."""
 
     def __init__(self, url_prefix: str, write_data: bool = _D["write_data"],
-                 request_timeout: Optional[float] = None) -> None:
-        self._native = debug_consumer(self, url_prefix, bool(write_data), request_timeout)
+                 request_timeout: Optional[float] = None, *, ca_file: Optional[_PathLike] = None,
+                 proxy: Optional[str] = None, headers: Optional[Headers] = None, gzip: Optional[bool] = None) -> None:
+        self._native = debug_consumer(self, url_prefix, bool(write_data), request_timeout,
+                                      *_net(ca_file, proxy, headers, gzip))
 
     def _do_request(self, data: FormDict) -> Any:
         """Posts one form to the debug API; returns the response (``code``, ``read()``)."""

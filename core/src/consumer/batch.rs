@@ -23,7 +23,7 @@ use crate::error::Result;
 use crate::fork;
 use crate::http::sync_post::SyncPoster;
 use crate::http::{
-    self, encode_data_list, post_with_retry, Counters, Request, ReqwestTransport, RetryPolicy,
+    self, encode_data_list_with, post_with_retry, Counters, Request, ReqwestTransport, RetryPolicy,
     Stats, Transport,
 };
 
@@ -157,7 +157,7 @@ impl BatchConsumer {
         };
         while !state.buffer.is_empty() {
             let n = state.buffer.len().min(self.max_size);
-            let form = encode_data_list(&state.buffer[..n]);
+            let form = encode_data_list_with(&state.buffer[..n], self.poster.gzip());
             let result = post_with_retry(
                 &self.poster,
                 &req,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::Consumer;
 use crate::error::{Error, Result};
 use crate::http::sync_post::SyncPoster;
-use crate::http::{self, encode_data, Counters, ReqwestTransport, Stats, Transport};
+use crate::http::{self, encode_data_with, Counters, ReqwestTransport, Stats, Transport};
 
 /// Where the verdict lines go: stdout unless a binding routes them (e.g. to Python's print).
 type Printer = Box<dyn Fn(&str) + Send + Sync>;
@@ -100,7 +100,7 @@ impl Consumer for DebugConsumer {
     }
 
     fn send(&self, record: &str) -> Result<()> {
-        let form = encode_data(record);
+        let form = encode_data_with(record, self.poster.gzip());
         let mut headers = vec![("User-Agent", http::USER_AGENT)];
         if !self.write_data {
             headers.push(("Dry-Run", "true"));

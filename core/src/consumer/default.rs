@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::Consumer;
 use crate::error::{Error, Result};
 use crate::http::sync_post::SyncPoster;
-use crate::http::{self, encode_data, status_error, Counters, ReqwestTransport, Stats, Transport};
+use crate::http::{self, encode_data_with, status_error, Counters, ReqwestTransport, Stats, Transport};
 
 pub struct DefaultConsumer {
     url: String,
@@ -56,7 +56,7 @@ impl Consumer for DefaultConsumer {
     }
 
     fn send(&self, record: &str) -> Result<()> {
-        let form = encode_data(record);
+        let form = encode_data_with(record, self.poster.gzip());
         let headers = [("User-Agent", http::USER_AGENT)];
         let result = match self.poster.post(&self.url, &form, &headers, self.timeout) {
             Ok(resp) if resp.is_success() => Ok(()),

@@ -36,6 +36,8 @@ pub const DEFAULT_WRITE_DATA: bool = true;
 /// consumers): records waiting at most, and how long flush/close wait for them.
 pub const DEFAULT_DEFERRED_QUEUE_SIZE: usize = 10_000;
 pub const DEFAULT_DEFERRED_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// `gzip`: payloads are gzipped (`gzip=1`), as the reference always does.
+pub const DEFAULT_GZIP: bool = true;
 /// `spool_max_bytes`: 1 GiB.
 pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 1 << 30;
 
@@ -181,6 +183,68 @@ impl AsyncBatchOptions {
     }
 }
 
+/// The network options every HTTP consumer (Default, Batch, AsyncBatch, Debug) takes, as
+/// given (issue 15): `ca_file`, `proxy`, `headers`, `gzip`. `None` or empty means the
+/// default: the system's CAs and `SSL_CERT_FILE`/`SSL_CERT_DIR`, the environment's proxies,
+/// no extra header, gzip on. Separate from each consumer's own options because all four
+/// consumers share it and it builds the transport, not the consumer.
+#[cfg(feature = "http")]
+#[derive(Clone, Default, PartialEq)]
+pub struct HttpOptions {
+    /// A PEM file of CA certificates trusted in addition to the system's.
+    pub ca_file: Option<PathBuf>,
+    /// `http://[user:pass@]host:port`, used for every request instead of the environment's
+    /// proxies (`no_proxy` still applies).
+    pub proxy: Option<String>,
+    /// Sent with every request, in this order.
+    pub headers: Vec<(String, String)>,
+    pub gzip: Option<bool>,
+}
+
+#[cfg(feature = "http")]
+impl std::fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never a proxy's password nor a header's value: both are often secrets.
+        f.debug_struct("HttpOptions")
+            .field("ca_file", &self.ca_file)
+            .field("proxy", &self.proxy.as_deref().map(crate::http::proxy::redact))
+            .field("headers", &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field("gzip", &self.gzip)
+            .finish()
+    }
+}
+
+#[cfg(feature = "http")]
+impl HttpOptions {
+    /// The rules: an empty `ca_file` or `proxy` is an IllegalData error naming the option
+    /// (an empty string is a mistake, not "the default", which is `None`); each header as
+    /// [`crate::http::check_header`] says.
+    pub fn build(&self) -> Result<crate::http::TransportConfig> {
+        if self.ca_file.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+            return Err(Error::IllegalData("ca_file must not be empty".into()));
+        }
+        if self.proxy.as_ref().is_some_and(|p| p.trim().is_empty()) {
+            return Err(Error::IllegalData("proxy must not be empty".into()));
+        }
+        for (name, value) in &self.headers {
+            crate::http::check_header(name, value)?;
+        }
+        Ok(crate::http::TransportConfig {
+            ca_file: self.ca_file.clone(),
+            proxy: self.proxy.clone(),
+            headers: self.headers.clone(),
+            gzip: self.gzip.unwrap_or(DEFAULT_GZIP),
+            ..Default::default()
+        })
+    }
+
+    /// The transport these options describe (reads `ca_file` now: a missing file, or one
+    /// without a certificate, is an IllegalData error at construction, not at the first send).
+    pub fn transport(&self) -> Result<crate::http::ReqwestTransport> {
+        crate::http::ReqwestTransport::with_config(self.build()?)
+    }
+}
+
 /// `LoggingConsumer(prefix, backupCount, when)`: the count and the `when` string.
 pub fn logging(backup_count: Option<f64>, when: Option<&str>) -> Result<(usize, &str)> {
     Ok((
@@ -259,6 +323,38 @@ mod tests {
         assert_eq!(count("n", Some(2.9), 20, 1, 100), Ok(2));
         assert_eq!(count("n", Some(1e300), 20, 1, 100), Ok(100));
         assert!(count("n", Some(-3.0), 20, 1, 100).is_err());
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn http_options_rules() {
+        let c = HttpOptions::default().build().unwrap();
+        assert_eq!(c, crate::http::TransportConfig::default());
+        assert!(c.gzip);
+        let off = HttpOptions { gzip: Some(false), ..Default::default() };
+        assert!(!off.build().unwrap().gzip);
+        let msg = |o: HttpOptions| o.build().unwrap_err().message().to_owned();
+        let h = |n: &str, v: &str| HttpOptions { headers: vec![(n.into(), v.into())], ..Default::default() };
+        assert!(msg(h("X-A", "a\r\nX-B: b")).contains("no CR, LF"));
+        assert!(msg(h("X A", "v")).contains("invalid header name"));
+        assert!(msg(h("", "v")).contains("invalid header name"));
+        for reserved in ["Content-Type", "user-agent", "Dry-Run", "Host", "Content-Encoding"] {
+            assert!(msg(h(reserved, "v")).contains("the SDK sets it itself"), "{reserved}");
+        }
+        assert!(h("X-Tenant", "t1").build().is_ok());
+        let empty = HttpOptions { ca_file: Some(PathBuf::new()), ..Default::default() };
+        assert_eq!(msg(empty), "ca_file must not be empty");
+        let empty = HttpOptions { proxy: Some(" ".into()), ..Default::default() };
+        assert_eq!(msg(empty), "proxy must not be empty");
+        let missing = HttpOptions { ca_file: Some("/nonexistent/ca.pem".into()), ..Default::default() };
+        assert!(missing.transport().is_err());
+        let secret = HttpOptions {
+            proxy: Some("http://u:pw-secret@127.0.0.1:1".into()),
+            headers: vec![("X-Token".into(), "tok-secret".into())],
+            ..Default::default()
+        };
+        let shown = format!("{secret:?}");
+        assert!(!shown.contains("pw-secret") && !shown.contains("tok-secret"), "{shown}");
     }
 
     #[test]

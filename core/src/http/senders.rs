@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 
-use super::encode::{encode_data_list, WireForm};
+use super::encode::{encode_data_list_with, WireForm};
 use super::retry::{attempt, Attempt, Request};
 use super::transport::Transport;
 use super::USER_AGENT;
@@ -82,7 +82,7 @@ impl Post for HttpPost {
         let form = batch
             .form
             .take()
-            .unwrap_or_else(|| encode_data_list(&batch.records));
+            .unwrap_or_else(|| encode_data_list_with(&batch.records, self.transport.gzip()));
         let result = attempt(&*self.transport, &req, &form);
         batch.form = Some(form);
         result

@@ -128,4 +128,8 @@ impl Transport for SyncPoster {
     fn needs_own_thread(&self) -> bool {
         false
     }
+
+    fn gzip(&self) -> bool {
+        self.transport.gzip()
+    }
 }

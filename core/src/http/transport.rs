@@ -117,6 +117,13 @@ pub trait Transport: Send + Sync {
     fn needs_own_thread(&self) -> bool {
         true
     }
+
+    /// Whether the consumers gzip what they give this transport (`gzip=1`, the default) or
+    /// send plain Base64 JSON (`gzip=0`): [`TransportConfig::gzip`]. A transport decides it
+    /// because it is the one per-consumer object every consumer already holds.
+    fn gzip(&self) -> bool {
+        true
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Arc<T> {
@@ -132,6 +139,9 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
     fn needs_own_thread(&self) -> bool {
         (**self).needs_own_thread()
     }
+    fn gzip(&self) -> bool {
+        (**self).gzip()
+    }
 }
 
 /// How [`ReqwestTransport`] connects: what it trusts, which proxy, which extra headers. The
@@ -146,8 +156,9 @@ pub struct TransportConfig {
     /// An explicit proxy (`http://[user:pass@]host:port`) for every scheme, instead of the
     /// environment's; `no_proxy` still applies.
     pub proxy: Option<String>,
-    /// Headers sent with every request (a gateway token, a tenant id). The SDK's own headers
-    /// (`Content-Type`, `User-Agent`, `Dry-Run`) take precedence over same-named ones here.
+    /// Headers sent with every request (a gateway token, a tenant id). Names the SDK or the
+    /// HTTP client sets ([`RESERVED_HEADERS`]) are refused, as are names and values that are
+    /// not valid HTTP (a CR or LF, a control character, non-ASCII in a value).
     pub headers: Vec<(String, String)>,
     /// Whether to gzip payloads (`gzip=1`, the default) or send plain Base64 JSON (`gzip=0`).
     /// The transport sends the form it is given; a consumer reads this to choose its encoder
@@ -194,8 +205,47 @@ impl TransportConfig {
     }
 }
 
-/// Headers a user may not set: they would break the request's framing.
-const FORBIDDEN_HEADERS: &[&str] = &["content-length", "transfer-encoding", "connection", "host"];
+/// Headers a user may not set (lower case): the SDK's own (`Content-Type`,
+/// `Content-Encoding`: the receiver decodes the body by them; `User-Agent`: the receiver's
+/// logs tell SDKs apart by it; `Dry-Run`: DebugConsumer's `write_data`), and those the HTTP
+/// client manages (they would break the request's framing). Refused rather than silently
+/// overridden, so that a user never believes a header was sent that was not.
+pub const RESERVED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-encoding",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "host",
+    "user-agent",
+    "dry-run",
+];
+
+/// Checks one custom header: the rule of [`TransportConfig::headers`], and its error text.
+pub fn check_header(
+    name: &str,
+    value: &str,
+) -> crate::Result<(reqwest::header::HeaderName, reqwest::header::HeaderValue)> {
+    let n = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        crate::Error::IllegalData(format!(
+            "invalid header name {name:?}: a header name is a non-empty HTTP token (letters, \
+             digits and !#$%&'*+-.^_`|~)"
+        ))
+    })?;
+    if RESERVED_HEADERS.contains(&n.as_str()) {
+        return Err(crate::Error::IllegalData(format!(
+            "header {name:?} cannot be set: the SDK sets it itself"
+        )));
+    }
+    let mut v = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        crate::Error::IllegalData(format!(
+            "invalid value for header {name:?}: no CR, LF or other control character, ASCII only"
+        ))
+    })?;
+    // Kept out of reqwest's Debug output: header values are often tokens.
+    v.set_sensitive(true);
+    Ok((n, v))
+}
 
 /// What a client is built from; checked once, at construction.
 struct Settings {
@@ -216,6 +266,7 @@ struct Settings {
 pub struct ReqwestTransport {
     client: ArcSwapOption<ClientSlot>,
     connect_timeout: Duration,
+    gzip: bool,
     settings: Arc<Settings>,
 }
 
@@ -230,6 +281,7 @@ impl fmt::Debug for ReqwestTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReqwestTransport")
             .field("connect_timeout", &self.connect_timeout)
+            .field("gzip", &self.gzip)
             .field("proxy", &self.settings.proxy.as_deref().map(proxy::redact))
             .field("ca_certs", &self.settings.ca_certs.len())
             .finish()
@@ -250,7 +302,7 @@ impl ReqwestTransport {
 
     /// A transport with options. Fails (`IllegalData`) on a `ca_file` that cannot be read or
     /// holds no certificate, a proxy URL that does not parse, or a header that is not valid
-    /// HTTP or would break framing (`Content-Length`, `Transfer-Encoding`, `Connection`, `Host`).
+    /// HTTP or is reserved ([`check_header`]).
     pub fn with_config(cfg: TransportConfig) -> crate::Result<Self> {
         let ca_certs = match &cfg.ca_file {
             Some(p) => tls::load_ca_file(p).map_err(crate::Error::IllegalData)?,
@@ -263,24 +315,13 @@ impl ReqwestTransport {
         }
         let mut headers = reqwest::header::HeaderMap::new();
         for (name, value) in &cfg.headers {
-            let n = reqwest::header::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| crate::Error::IllegalData(format!("invalid header name {name:?}")))?;
-            if FORBIDDEN_HEADERS.contains(&n.as_str()) {
-                return Err(crate::Error::IllegalData(format!(
-                    "header {name:?} cannot be set: the HTTP client manages it"
-                )));
-            }
-            let mut v = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
-                crate::Error::IllegalData(format!(
-                    "invalid value for header {name:?} (control characters or non-ASCII)"
-                ))
-            })?;
-            v.set_sensitive(true);
+            let (n, v) = check_header(name, value)?;
             headers.append(n, v);
         }
         Ok(ReqwestTransport {
             client: ArcSwapOption::empty(),
             connect_timeout: cfg.connect_timeout,
+            gzip: cfg.gzip,
             settings: Arc::new(Settings { ca_certs, proxy: cfg.proxy, headers }),
         })
     }
@@ -395,6 +436,10 @@ impl Transport for ReqwestTransport {
             headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
             &body,
         ))
+    }
+
+    fn gzip(&self) -> bool {
+        self.gzip
     }
 }
 

@@ -274,22 +274,15 @@ impl Deliverer {
                 self.maybe_delete(&name);
                 return None;
             }
-            let r = format::read_frames(&buf, max);
             let rest = (s.len - start) as usize;
-            if r.records.is_empty() && r.partial && want < rest {
+            match format::next_batch(&buf, max, want == rest) {
+                Some(r) => break r,
                 // One record longer than a chunk: read more.
-                want = rest.min(want * 4);
-                continue;
+                None => want = rest.min(want * 4),
             }
-            break r;
         };
-        let mut consumed = read.consumed as u64;
-        let mut corrupt = read.corrupt;
-        if read.records.is_empty() && read.partial && start + consumed < s.len {
-            // What is left cannot be a whole frame: a torn tail (or damage up to the end).
-            corrupt += 1;
-            consumed = s.len - start;
-        }
+        let consumed = read.consumed as u64;
+        let corrupt = read.corrupt;
         Counters::add_u64(&self.counters.corrupt, corrupt);
         s.read_pos = start + consumed;
         let n = read.records.len();

@@ -119,6 +119,70 @@ pub(crate) fn read_frames(buf: &[u8], max: usize) -> Read {
     r
 }
 
+/// One batch from `buf`, which starts at `read_pos` and holds the committed rest of a
+/// segment (`whole`) or only a chunk of it. `None`: read a bigger chunk (one record is longer
+/// than this one). With the whole rest in hand, a frame that runs past its end cannot be
+/// completed by a later commit (commits end at frame boundaries), so it is a torn tail or
+/// damage up to the end: counted as one corrupt spot and consumed, so the reader moves on.
+pub(crate) fn next_batch(buf: &[u8], max: usize, whole: bool) -> Option<Read> {
+    let mut r = read_frames(buf, max);
+    if r.records.is_empty() && r.partial {
+        if !whole {
+            return None;
+        }
+        if r.consumed < buf.len() {
+            r.corrupt += 1;
+            r.consumed = buf.len();
+        }
+    }
+    Some(r)
+}
+
+/// What reading a whole spool file as the dispatcher does gave ([`read_spool_file`]).
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct FileRead {
+    /// The header is ours (anything else is left alone or set aside, never read).
+    pub readable: bool,
+    pub records: Vec<String>,
+    pub corrupt: u64,
+    /// Batches read: bounded by the file's length, so the reader cannot loop.
+    pub batches: usize,
+}
+
+/// Reads a spool file's bytes as the dispatcher reads a segment (`deliver.rs`): the header
+/// check, then batches of at most `max` records through chunks of `chunk` bytes that grow
+/// four-fold while one record does not fit. Pure, for the fuzz target `spool_reader`.
+#[doc(hidden)]
+pub fn read_spool_file(bytes: &[u8], max: usize, chunk: usize) -> FileRead {
+    let mut out = FileRead::default();
+    if check_header(bytes) != Header::Ours {
+        return out;
+    }
+    out.readable = true;
+    let (max, chunk) = (max.max(1), chunk.max(1));
+    let mut pos = HEADER_LEN;
+    while pos < bytes.len() {
+        let rest = bytes.len() - pos;
+        let mut want = rest.min(chunk);
+        let r = loop {
+            if let Some(r) = next_batch(&bytes[pos..pos + want], max, want == rest) {
+                break r;
+            }
+            want = rest.min(want.saturating_mul(4));
+        };
+        out.batches += 1;
+        out.corrupt += r.corrupt;
+        out.records.extend(r.records);
+        if r.consumed == 0 {
+            // Nothing read and nothing skipped: the dispatcher would wait for more bytes.
+            break;
+        }
+        pos += r.consumed;
+    }
+    out
+}
+
 /// Whether a whole, valid frame starts anywhere in `b`. Records never hold a raw 0x1E
 /// (JSON escapes control characters), so only damage or a frame head can put one there.
 fn whole_frame_after(b: &[u8]) -> bool {
@@ -210,6 +274,23 @@ mod tests {
         let r = read_frames(&buf, 100);
         assert_eq!(r.records, vec!["{\"a\":1}", "{\"z\":9}"]);
         assert_eq!(r.corrupt, 1);
+    }
+
+    #[test]
+    fn a_whole_file_is_read_in_chunks() {
+        let mut file = header().to_vec();
+        let long = format!("{{\"p\":\"{}\"}}", "x".repeat(100));
+        file.extend(frames(&["{\"a\":1}", &long, "{\"c\":3}"]));
+        for chunk in [1, 7, 50, 1 << 20] {
+            let r = read_spool_file(&file, 2, chunk);
+            assert!(r.readable);
+            assert_eq!(r.records, vec!["{\"a\":1}", long.as_str(), "{\"c\":3}"], "chunk {chunk}");
+            assert_eq!(r.corrupt, 0);
+        }
+        // A torn tail is one corrupt spot; what came before it is read.
+        let r = read_spool_file(&file[..file.len() - 3], 100, 64);
+        assert_eq!((r.records.len(), r.corrupt), (2, 1));
+        assert!(!read_spool_file(b"SASPOOL\n\x02\0\0\0\0\0\0\0", 10, 10).readable);
     }
 
     #[test]

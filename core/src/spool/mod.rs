@@ -13,6 +13,9 @@
 mod deliver;
 mod files;
 pub(crate) mod format;
+
+#[doc(hidden)]
+pub use format::{read_spool_file, FileRead};
 mod writer;
 
 use std::path::PathBuf;

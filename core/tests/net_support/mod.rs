@@ -81,6 +81,25 @@ impl TlsReceiver {
     }
 }
 
+/// The front counts a failed handshake when its thread sees the client's alert: wait for the
+/// count to stop moving.
+pub fn failures_settled(r: &TlsReceiver) -> usize {
+    let mut last = r.front.handshake_failures();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut stable_since = Instant::now();
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        let now = r.front.handshake_failures();
+        if now != last {
+            last = now;
+            stable_since = Instant::now();
+        } else if last > 0 && stable_since.elapsed() > Duration::from_millis(300) {
+            break;
+        }
+    }
+    last
+}
+
 pub fn line(seq: u64) -> String {
     format!(r#"{{"type":"track","event":"E","time":1700000000000,"distinct_id":"u{seq}","properties":{{"seq":{seq}}},"lib":{{"$lib":"Rust"}}}}"#)
 }

@@ -54,6 +54,23 @@ class HttpConsumerTest {
     }
 
     @Test
+    fun `AsyncBatchConsumer onError gets every record a 400 made it give up on`() =
+        Receiver("--default-status", "400").use { r ->
+            val given = java.util.concurrent.ConcurrentLinkedQueue<Pair<List<String>, Exception>>()
+            val consumer = AsyncBatchConsumer(r.url, flushSize = 5, onError = { records, e -> given.add(records to e) })
+            val sa = SensorsAnalytics(consumer)
+            repeat(10) { sa.track("u$it", "E", mapOf("i" to it)) }
+            assertThrows<SensorsAnalyticsNetworkException> { sa.close() }
+            val records = given.flatMap { it.first }
+            assertEquals(10, records.size)
+            assertEquals((0 until 10).map { "u$it" }.toSet(), records.map { json.readTree(it)["distinct_id"].asText() }.toSet())
+            assertTrue(given.all { it.second is SensorsAnalyticsNetworkException && it.second.message!!.contains("400") })
+            assertEquals(10L, consumer.stats!!.failed.toLong())
+            // A final answer is not retried.
+            assertEquals(0L, consumer.stats!!.retried.toLong())
+        }
+
+    @Test
     fun `AsyncBatchConsumer retries a 503`() = Receiver("--status-seq", "503").use { r ->
         val consumer = AsyncBatchConsumer(r.url, flushMaxTime = 0.05)
         val sa = SensorsAnalytics(consumer)

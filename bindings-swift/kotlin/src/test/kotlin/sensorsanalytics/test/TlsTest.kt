@@ -9,9 +9,12 @@ import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
+import sensorsanalytics.AsyncBatchConsumer
 import sensorsanalytics.BatchConsumer
+import sensorsanalytics.DebugConsumer
 import sensorsanalytics.DefaultConsumer
 import sensorsanalytics.SensorsAnalytics
+import sensorsanalytics.SensorsAnalyticsIllegalDataException
 import sensorsanalytics.SensorsAnalyticsNetworkException
 import java.io.File
 import java.nio.file.Files
@@ -64,12 +67,16 @@ class TlsTest {
             base = out.readLine().removePrefix("PLAIN ").trim().substringBefore("/sa?")
         }
 
-        fun records(): List<com.fasterxml.jackson.databind.JsonNode> {
+        private fun get(path: String): List<com.fasterxml.jackson.databind.JsonNode> {
             val http = java.net.http.HttpClient.newHttpClient()
-            val req = java.net.http.HttpRequest.newBuilder(java.net.URI.create("$base/_records"))
+            val req = java.net.http.HttpRequest.newBuilder(java.net.URI.create("$base$path"))
                 .timeout(Duration.ofSeconds(5)).GET().build()
             return json.readTree(http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).body()).toList()
         }
+
+        fun records() = get("/_records")
+
+        fun requests() = get("/_requests")
 
         override fun close() {
             process.outputStream.close()
@@ -110,6 +117,59 @@ class TlsTest {
 
     @Test
     fun `refused at once for an unknown CA`() = refused("unknown-ca", "unknown issuer")
+
+    // The same through each consumer's own options (issue 15), the environment left alone.
+
+    private val headers = linkedMapOf("X-Gateway-Token" to "tok-1", "X-Tenant" to "t1")
+
+    @Test
+    fun `caFile, headers and gzip=false as consumer options`() = TlsReceiver(bin, pki, "server").use { r ->
+        val ca = File(pki, "ca.pem").path
+        val consumers = listOf(
+            DefaultConsumer(r.url, requestTimeout = 5_000, caFile = ca, headers = headers, gzip = false),
+            BatchConsumer(r.url, maxSize = 2, caFile = ca, headers = headers, gzip = false),
+            AsyncBatchConsumer(r.url, flushSize = 2, caFile = ca, headers = headers, gzip = false),
+        )
+        for ((i, c) in consumers.withIndex()) {
+            val sa = SensorsAnalytics(c)
+            sa.track("u$i", "OverTls", mapOf("i" to i))
+            sa.track("u$i", "OverTls", mapOf("i" to i))
+            sa.close()
+        }
+        assertEquals(6, r.records().size)
+        val reqs = r.requests()
+        assertEquals(6, reqs.sumOf { it["records"].asInt() })
+        for (q in reqs) {
+            val h = q["headers"].fields().asSequence().associate { it.key.lowercase() to it.value.asText() }
+            assertEquals("tok-1", h["x-gateway-token"])
+            assertEquals("t1", h["x-tenant"])
+            assertEquals(false, q["gzip"].asBoolean())
+            assertEquals(0, q["warnings"].size())
+        }
+    }
+
+    @Test
+    fun `caFile of another CA is refused at once`() = TlsReceiver(bin, pki, "unknown-ca").use { r ->
+        val sa = SensorsAnalytics(BatchConsumer(r.url, maxSize = 1, caFile = File(pki, "ca.pem").path))
+        val t0 = System.nanoTime()
+        val e = assertThrows<SensorsAnalyticsNetworkException> { sa.track("u1", "OverTls") }
+        val ms = (System.nanoTime() - t0) / 1_000_000
+        assertTrue(e.message!!.contains("unknown issuer") && e.message!!.contains("not retried"), e.message)
+        assertTrue(ms < 2_500, "took $ms ms")
+        assertEquals(0, r.records().size)
+    }
+
+    @Test
+    fun `bad network options fail at construction`() {
+        val bad = listOf(
+            { DefaultConsumer("http://127.0.0.1:1/sa", headers = mapOf("X-A" to "a\r\nX-B: b")) },
+            { DefaultConsumer("http://127.0.0.1:1/sa", headers = mapOf("User-Agent" to "mine")) },
+            { BatchConsumer("http://127.0.0.1:1/sa", caFile = "/nonexistent/ca.pem") },
+            { AsyncBatchConsumer("http://127.0.0.1:1/sa", proxy = "") },
+            { DebugConsumer("http://127.0.0.1:1/sa", caFile = "") },
+        )
+        for (make in bad) assertThrows<SensorsAnalyticsIllegalDataException> { make() }
+    }
 
     @Test
     fun `refused at once for an expired certificate`() = refused("expired", "expired")
