@@ -16,6 +16,7 @@
 //! sa.close().unwrap();
 //! ```
 
+pub mod args;
 pub mod client;
 pub mod consumer;
 pub mod error;
@@ -30,6 +31,7 @@ pub mod spool;
 pub mod validate;
 pub mod value;
 
+pub use args::{Arg, IdentityArg, Text};
 pub use chrono;
 pub use client::{Client, Config, ProfileOp, SDK_VERSION};
 pub use consumer::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, LoggingConsumer, Recorded, RecordingConsumer, When};
