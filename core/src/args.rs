@@ -24,6 +24,13 @@ pub enum Text<'a> {
 }
 
 impl<'a> Text<'a> {
+    pub fn into_owned(self) -> Text<'static> {
+        match self {
+            Text::Str(s) => Text::Str(Cow::Owned(s.into_owned())),
+            Text::NotStr(shown) => Text::NotStr(shown),
+        }
+    }
+
     fn as_name(&self) -> EventName<'_> {
         match self {
             Text::Str(s) => Ok(s),
