@@ -7,6 +7,17 @@
 // returns the record when the client was created for a JS consumer (else undefined). `json` is
 // lib/properties.js's fast form.
 
+/** A profile operation's code (the core's `ProfileOp`). */
+export type ProfileOp = number
+/** The core's profile operations by name, set at load (src/raw.rs). */
+export declare const ProfileOp: {
+  readonly Set: ProfileOp
+  readonly SetOnce: ProfileOp
+  readonly Increment: ProfileOp
+  readonly Append: ProfileOp
+  readonly Unset: ProfileOp
+  readonly Delete: ProfileOp
+}
 /** A client made by createClient. */
 export type ClientHandle = { readonly __sensorsanalyticsClient: unique symbol }
 /** A consumer, as NativeConsumer.handle() gives it to createClient. */
@@ -118,16 +129,6 @@ export interface ConsumerStats {
   spoolBytes: number
   /** Corrupt spool records skipped. */
   corrupt: number
-}
-
-/** The profile operations, as `ProfileOp.Set` etc. in JS (numbers 0 to 5). */
-export declare const enum ProfileOp {
-  Set = 0,
-  SetOnce = 1,
-  Increment = 2,
-  Append = 3,
-  Unset = 4,
-  Delete = 5,
 }
 
 /** Called once by index.js with the JS classes the native half throws and checks. */

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use napi::Result;
 use sensorsanalytics::chrono::{Local, Offset, TimeZone};
-use sensorsanalytics::{DateTime, Error as CoreError, Invalid, Properties, Value};
+use sensorsanalytics::{DateTime, Error as CoreError, Invalid, Properties, Text, Value};
 
 use crate::error::Failure;
 use crate::js::{Js, Kind};
@@ -94,6 +94,16 @@ pub fn id_text(v: Js) -> Result<String> {
         Ok(String::new())
     } else {
         py_str(v)
+    }
+}
+
+/// A name or identity field: a string, or (for the core to report in the reference's
+/// order) Python's `str()` of anything else.
+pub fn text(v: Js) -> Result<Text<'static>> {
+    if v.kind()? == Kind::String {
+        Ok(Text::Str(Cow::Owned(v.string()?)))
+    } else {
+        Ok(Text::NotStr(py_str(v)?))
     }
 }
 
