@@ -18,7 +18,8 @@ mod jvm;
 mod recording;
 mod value;
 
-pub use client::{CallSite, CoreClient, ProfileOp};
+pub use client::{CallSite, CoreClient};
+pub use sensorsanalytics::ProfileOp;
 pub use consumer::{ForeignConsumer, NativeConsumer};
 pub use error::SaError;
 pub use http::{HttpStats, LinePrinter};

@@ -50,4 +50,4 @@ pub use http::{
 pub use record::{CallSite, RecordType};
 #[cfg(feature = "http")]
 pub use spool::SpoolConfig;
-pub use value::{DateTime, Identity, Invalid, Properties, Value};
+pub use value::{DateTime, Identity, Invalid, Properties, Value, Zone};
