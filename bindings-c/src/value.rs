@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 use std::ffi::{c_char, c_int};
 
-use sensorsanalytics::chrono::{DateTime as Utc, FixedOffset, Local, NaiveDate, TimeZone};
-use sensorsanalytics::{DateTime, Properties, Value};
+use sensorsanalytics::chrono::{FixedOffset, NaiveDate};
+use sensorsanalytics::{DateTime, Properties, Value, Zone};
 
 use crate::args;
 use crate::error::{guard, Failure, Outcome};
@@ -154,11 +154,9 @@ pub unsafe extern "C" fn sa_properties_set_datetime(
                     "UTC offset out of range: {utc_offset_minutes} minutes"
                 ))
             })?;
-        let instant = Utc::from_timestamp_millis(epoch_ms).ok_or_else(|| out_of_range(epoch_ms))?;
-        Ok(Value::DateTime(DateTime::aware(
-            instant.with_timezone(&offset).naive_local(),
-            offset,
-        )))
+        DateTime::from_instant(epoch_ms, Zone::Offset(offset))
+            .map(Value::DateTime)
+            .ok_or_else(|| out_of_range(epoch_ms))
     };
     // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, value) }
@@ -174,11 +172,8 @@ pub unsafe extern "C" fn sa_properties_set_local_datetime(
     epoch_ms: i64,
 ) -> c_int {
     let value = || {
-        let local = Local
-            .timestamp_millis_opt(epoch_ms)
-            .single()
-            .ok_or_else(|| out_of_range(epoch_ms))?;
-        Ok(Value::DateTime(DateTime::naive(local.naive_local())))
+        let local = DateTime::from_instant(epoch_ms, Zone::Local).ok_or_else(|| out_of_range(epoch_ms))?;
+        Ok(Value::DateTime(DateTime::naive(local.wall)))
     };
     // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, value) }

@@ -146,7 +146,9 @@ static const char *call_problem(const json *call) {
         FIRST(map_problem(ARG("properties")));
         FIRST(identities_problem(ARG("identities")));
     } else if (strcmp(method, "profile_unset_by_id") == 0) {
-        FIRST(keys_problem(ARG("profile_keys")));
+        const json *k = ARG("profile_keys");
+        /* C has no None apart from an empty list here; the reference refuses None (not a list). */
+        FIRST(!k || k->type == JSON_NULL ? "None where a list of keys is required" : keys_problem(k));
         FIRST(identities_problem(ARG("identities")));
     } else if (strstr(method, "_by_id")) {
         FIRST(map_problem(ARG("properties")));

@@ -1,98 +1,43 @@
 //! `SensorsAnalytics`: the native half of lib/client.js. Each method converts its JS arguments
-//! (value.rs, identity.rs), applies the argument-shape rules that only exist because JS
-//! (like Python) is dynamically typed, and calls the core client once. raw.rs exposes these
-//! methods to JS (as plain Node-API callbacks: this is the hot path).
-//!
-//! The shape rules follow the reference's order of checks; the texts come from the core.
+//! into the core's loose arguments (value.rs, identity.rs, `arg` below) and calls the core
+//! client once; which argument may be null, an array or an object, and which check comes
+//! first, is the core's (core/src/args.rs). raw.rs exposes these methods to JS (as plain
+//! Node-API callbacks: this is the hot path).
 
 use std::sync::Arc;
 
-use napi::Result;
-use napi_derive::napi;
-use sensorsanalytics::validate::{
-    self, MSG_PROFILES_NOT_DICT, MSG_PROFILE_KEYS_NOT_LIST, MSG_PROFILE_KEYS_NOT_LIST_OR_DICT,
-    MSG_PROPERTIES_EMPTY_BY_ID, MSG_PROPERTIES_NOT_DICT, MSG_PROPERTIES_TYPE_BY_ID,
-};
-use sensorsanalytics::{CallSite, Client, Config, ProfileOp as CoreOp, Properties};
+use sensorsanalytics::{Arg, CallSite, Client, Config, ProfileOp};
 
 use crate::consumer::LineCatcher;
-use crate::error::{illegal, Outcome};
+use crate::error::Outcome;
 use crate::identity;
 use crate::js::{Js, Kind};
 use crate::{json_props, raw, site, value};
 
-/// The profile operations, as `ProfileOp.Set` etc. in JS (numbers 0 to 5).
-#[napi]
-pub enum ProfileOp {
-    Set,
-    SetOnce,
-    Increment,
-    Append,
-    Unset,
-    Delete,
-}
-
-/// The operation a JS `ProfileOp` number names.
-fn profile_op(v: Js) -> Result<CoreOp> {
-    Ok(match v.f64()? as u32 {
-        0 => CoreOp::Set,
-        1 => CoreOp::SetOnce,
-        2 => CoreOp::Increment,
-        3 => CoreOp::Append,
-        4 => CoreOp::Unset,
-        _ => CoreOp::Delete,
-    })
-}
-
-/// A properties-like argument, by what Python would see in it.
-enum Arg<'a> {
-    /// None (null or undefined).
-    Absent,
-    Dict(Properties<'a>),
-    /// Anything else; `falsy` as Python's truth test would say (`[]`, `""`, `0`).
-    Other {
-        falsy: bool,
-    },
-}
-
-impl<'a> Arg<'a> {
-    /// The dict, or `message` when the argument is something else.
-    fn dict_or(self, message: &str) -> Outcome<Option<Properties<'a>>> {
-        match self {
-            Arg::Absent => Ok(None),
-            Arg::Dict(p) => Ok(Some(p)),
-            Arg::Other { .. } => Err(illegal(message)),
-        }
-    }
-}
-
-/// Reads a properties argument: from `json` (lib/properties.js's fast form) when it is there
-/// and parses, else from the object itself. `text` keeps the JSON the result borrows from.
-fn dict_arg<'a>(value: Js, json: Js, text: &'a mut String) -> Outcome<Arg<'a>> {
+/// A properties-like argument: from `json` (lib/properties.js's fast form) when it is there
+/// and parses, else from the value itself. `text` keeps the JSON the result borrows from.
+fn arg<'a>(value: Js, json: Js, text: &'a mut String) -> Outcome<Arg<'a>> {
     if json.kind()? == Kind::String {
         *text = json.string()?;
         let text: &'a String = text;
         if let Some(props) = json_props::parse(text) {
-            return Ok(Arg::Dict(props));
+            return Ok(Arg::Map(props));
         }
     }
-    match value.kind()? {
-        Kind::Undefined | Kind::Null => Ok(Arg::Absent),
-        _ if value::is_dict(value)? => Ok(Arg::Dict(value::to_properties(value)?)),
-        _ => Ok(Arg::Other {
-            falsy: value::py_falsy(value)?,
-        }),
-    }
+    Ok(match value.kind()? {
+        Kind::Undefined | Kind::Null => Arg::Absent,
+        _ if value.is_array()? => Arg::List(value::keys_to_properties(value)?),
+        _ if value::is_dict(value)? => Arg::Map(value::to_properties(value)?),
+        _ => Arg::Other { falsy: value::py_falsy(value)? },
+    })
 }
 
-/// A name argument (event name, item type): its text, or, when it is not a string (which the
-/// reference rejects: a TypeError from its regex; ours: the name message), what to show.
-fn name_arg(v: Js) -> Result<std::result::Result<String, String>> {
-    if v.kind()? == Kind::String {
-        Ok(Ok(v.string()?))
-    } else {
-        Ok(Err(value::py_str(v)?))
-    }
+/// The operation a JS `ProfileOp` number names: an unknown number is the core's error (only
+/// an exact code names one: 5.5 or -1 must not become Delete or Set).
+fn profile_op(v: Js) -> Outcome<ProfileOp> {
+    let n = v.f64()?;
+    let exact = n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n);
+    Ok(ProfileOp::from_code(if exact { n as u32 } else { u32::MAX })?)
 }
 
 /// A client: the core client, and whether its records go back to JS (a JS consumer).
@@ -161,22 +106,11 @@ pub fn track(c: &ClientCore, site: Option<&CallSite<'_>>, a: &Args) -> Outcome<(
         unreachable!()
     };
     let mut text = String::new();
-    let props = dict_arg(properties, json, &mut text)?.dict_or(MSG_PROPERTIES_NOT_DICT)?;
+    let props = arg(properties, json, &mut text)?;
     let distinct_id = value::id_text(distinct_id)?;
-    let event = match name_arg(event_name)? {
-        Ok(name) => name,
-        Err(shown) => {
-            validate::check_id("distinct_id", &distinct_id)?;
-            return Err(illegal(validate::msg_event_name(&shown)));
-        }
-    };
-    Ok(c.client.track(
-        site,
-        &distinct_id,
-        &event,
-        props.as_ref(),
-        is_login_id.bool()?,
-    )?)
+    let event = value::text(event_name)?;
+    let login = is_login_id.bool()?;
+    Ok(c.client.track_loose(site, &distinct_id, &event, props, login)?)
 }
 
 /// `track_signup(distinct_id, original_id, properties=None)`
@@ -185,33 +119,24 @@ pub fn track_signup(c: &ClientCore, site: Option<&CallSite<'_>>, a: &Args) -> Ou
         unreachable!()
     };
     let mut text = String::new();
-    let props = dict_arg(properties, json, &mut text)?.dict_or(MSG_PROPERTIES_NOT_DICT)?;
+    let props = arg(properties, json, &mut text)?;
     let distinct_id = value::id_text(distinct_id)?;
     let original_id = value::id_text(original_id)?;
-    Ok(c.client
-        .track_signup(site, &distinct_id, &original_id, props.as_ref())?)
+    Ok(c.client.track_signup_loose(site, &distinct_id, &original_id, props)?)
 }
 
 /// `profile_set`, `profile_set_once`, `profile_increment`, `profile_append`,
-/// `profile_unset` (a list of keys or a dict) and `profile_delete`:
-/// `(op, distinct_id, profiles, json, is_login_id)`.
+/// `profile_unset` and `profile_delete`: `(op, distinct_id, profiles, json, is_login_id)`.
 pub fn profile(c: &ClientCore, site: Option<&CallSite<'_>>, a: &Args) -> Outcome<()> {
     let [op, distinct_id, profiles, json, is_login_id, ..] = *a else {
         unreachable!()
     };
     let mut text = String::new();
     let op = profile_op(op)?;
-    let props = match op {
-        CoreOp::Delete => None,
-        CoreOp::Unset if profiles.is_array()? => Some(value::keys_to_properties(profiles)?),
-        CoreOp::Unset => {
-            dict_arg(profiles, json, &mut text)?.dict_or(MSG_PROFILE_KEYS_NOT_LIST_OR_DICT)?
-        }
-        _ => dict_arg(profiles, json, &mut text)?.dict_or(MSG_PROFILES_NOT_DICT)?,
-    };
+    let props = arg(profiles, json, &mut text)?;
     let distinct_id = value::id_text(distinct_id)?;
-    Ok(c.client
-        .profile(site, op, &distinct_id, props.as_ref(), is_login_id.bool()?)?)
+    let login = is_login_id.bool()?;
+    Ok(c.client.profile_loose(site, op, &distinct_id, props, login)?)
 }
 
 /// `item_set(item_type, item_id, properties=None)`, or `item_delete`:
@@ -221,17 +146,10 @@ pub fn item(c: &ClientCore, site: Option<&CallSite<'_>>, a: &Args) -> Outcome<()
         unreachable!()
     };
     let mut text = String::new();
-    let props = dict_arg(properties, json, &mut text)?.dict_or(MSG_PROPERTIES_NOT_DICT)?;
-    let item_type =
-        name_arg(item_type)?.map_err(|shown| illegal(validate::msg_item_type(&shown)))?;
+    let props = arg(properties, json, &mut text)?;
+    let item_type = value::text(item_type)?;
     let item_id = value::id_text(item_id)?;
-    if delete.bool()? {
-        Ok(c.client
-            .item_delete(site, &item_type, &item_id, props.as_ref())?)
-    } else {
-        Ok(c.client
-            .item_set(site, &item_type, &item_id, props.as_ref())?)
-    }
+    Ok(c.client.item_loose(site, delete.bool()?, &item_type, &item_id, props)?)
 }
 
 /// `register_super_properties(dict)`: `(properties, json)`.
@@ -244,10 +162,7 @@ pub fn register_super_properties(
         unreachable!()
     };
     let mut text = String::new();
-    if let Some(p) = dict_arg(properties, json, &mut text)?.dict_or(MSG_PROPERTIES_NOT_DICT)? {
-        c.client.register_super_properties(&p);
-    }
-    Ok(())
+    Ok(c.client.register_super_properties_loose(arg(properties, json, &mut text)?)?)
 }
 
 /// `clear_super_properties()`
@@ -262,20 +177,14 @@ pub fn clear_super_properties(
 
 /// `bind(first_identity, second_identity, *other_identities)`: `(identities)`.
 pub fn bind(c: &ClientCore, site: Option<&CallSite<'_>>, a: &Args) -> Outcome<()> {
-    let list = a[0];
-    // Fewer than two: the core's "bind needs at least two identities" comes first.
-    let ids = if !list.is_array()? || list.array_len()? < 2 {
-        Vec::new()
-    } else {
-        identity::from_list(list)?
-    };
-    Ok(c.client.bind(site, &ids)?)
+    let ids = identity::from_list(a[0])?;
+    Ok(c.client.bind_loose(site, ids)?)
 }
 
 /// `unbind(identity)`
 pub fn unbind(c: &ClientCore, site: Option<&CallSite<'_>>, a: &Args) -> Outcome<()> {
-    let id = identity::from_value(a[0])?;
-    Ok(c.client.unbind(site, &id)?)
+    let id = identity::one(a[0])?;
+    Ok(c.client.unbind_loose(site, id)?)
 }
 
 /// `track_by_id(event_name, properties, *identities)`: `(event_name, properties, json, identities)`.
@@ -283,43 +192,23 @@ pub fn track_by_id(c: &ClientCore, site: Option<&CallSite<'_>>, a: &Args) -> Out
     let [event_name, properties, json, identities, ..] = *a else {
         unreachable!()
     };
-    // The reference checks the identities first, then the properties.
     let ids = identity::from_list(identities)?;
-    validate::check_identities(&ids, 1)?;
     let mut text = String::new();
-    let props = dict_arg(properties, json, &mut text)?.dict_or(MSG_PROPERTIES_NOT_DICT)?;
-    let event = name_arg(event_name)?.map_err(|shown| illegal(validate::msg_event_name(&shown)))?;
-    Ok(c.client.track_by_id(site, &event, props.as_ref(), &ids)?)
+    let props = arg(properties, json, &mut text)?;
+    let event = value::text(event_name)?;
+    Ok(c.client.track_by_id_loose(site, &event, props, ids)?)
 }
 
 /// `profile_set_by_id`, `profile_set_once_by_id`, `profile_increment_by_id`,
-/// `profile_append_by_id`, `profile_unset_by_id` (a list of keys) and
-/// `profile_delete_by_id`: `(op, properties, json, identities)`.
+/// `profile_append_by_id`, `profile_unset_by_id` and `profile_delete_by_id`:
+/// `(op, properties, json, identities)`.
 pub fn profile_by_id(c: &ClientCore, site: Option<&CallSite<'_>>, a: &Args) -> Outcome<()> {
     let [op, properties, json, identities, ..] = *a else {
         unreachable!()
     };
     let mut text = String::new();
     let op = profile_op(op)?;
-    let props = match op {
-        CoreOp::Delete => None,
-        CoreOp::Unset => {
-            if !properties.is_array()? {
-                return Err(illegal(MSG_PROFILE_KEYS_NOT_LIST));
-            }
-            Some(value::keys_to_properties(properties)?)
-        }
-        // These two check their values (in the core) before emptiness and identities.
-        CoreOp::Increment | CoreOp::Append => {
-            dict_arg(properties, json, &mut text)?.dict_or(MSG_PROFILES_NOT_DICT)?
-        }
-        _ => match dict_arg(properties, json, &mut text)? {
-            Arg::Absent => None,
-            Arg::Dict(p) => Some(p),
-            Arg::Other { falsy: true } => return Err(illegal(MSG_PROPERTIES_EMPTY_BY_ID)),
-            Arg::Other { falsy: false } => return Err(illegal(MSG_PROPERTIES_TYPE_BY_ID)),
-        },
-    };
+    let props = arg(properties, json, &mut text)?;
     let ids = identity::from_list(identities)?;
-    Ok(c.client.profile_by_id(site, op, props.as_ref(), &ids)?)
+    Ok(c.client.profile_by_id_loose(site, op, props, ids)?)
 }

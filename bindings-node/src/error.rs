@@ -34,11 +34,6 @@ impl From<CoreError> for Failure {
 
 pub type Outcome<T> = std::result::Result<T, Failure>;
 
-/// An IllegalData failure with the given (core) text.
-pub fn illegal(message: impl Into<String>) -> Failure {
-    Failure::Core(CoreError::IllegalData(message.into()))
-}
-
 /// References to the constructors registered by the JS half; one set per JS thread (each
 /// worker thread loads the package, and so registers, on its own).
 #[derive(Clone, Copy)]

@@ -23,7 +23,6 @@ mod site;
 mod task;
 mod value;
 
-pub use client::ProfileOp;
 pub use consumer::NativeConsumer;
 pub use error::register_classes;
 pub use recording::NativeRecording;

@@ -7,6 +7,17 @@
 // returns the record when the client was created for a JS consumer (else undefined). `json` is
 // lib/properties.js's fast form.
 
+/** A profile operation's code (the core's `ProfileOp`). */
+export type ProfileOp = number
+/** The core's profile operations by name, set at load (src/raw.rs). */
+export declare const ProfileOp: {
+  readonly Set: ProfileOp
+  readonly SetOnce: ProfileOp
+  readonly Increment: ProfileOp
+  readonly Append: ProfileOp
+  readonly Unset: ProfileOp
+  readonly Delete: ProfileOp
+}
 /** A client made by createClient. */
 export type ClientHandle = { readonly __sensorsanalyticsClient: unique symbol }
 /** A consumer, as NativeConsumer.handle() gives it to createClient. */

@@ -8,13 +8,13 @@
 //!
 //! Every callback catches panics: none may unwind into Node.
 
-use std::ffi::{c_void, CStr};
+use std::ffi::{c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::Arc;
 
 use napi::{sys, Error, JsError, Result, Status};
-use sensorsanalytics::Consumer;
+use sensorsanalytics::{Consumer, ProfileOp};
 
 use crate::client::{self, ClientCore, Method};
 use crate::error::{self, Failure};
@@ -297,5 +297,29 @@ pub fn register(env: sys::napi_env, exports: sys::napi_value) -> Result<()> {
             "export",
         )?;
     }
-    Ok(())
+    profile_ops(env, exports)
+}
+
+/// `ProfileOp`: the core's operations by name with their codes (`ProfileOp.Set` is 0), so
+/// that JS and the core share one list.
+fn profile_ops(env: sys::napi_env, exports: sys::napi_value) -> Result<()> {
+    let mut ops = ptr::null_mut();
+    // SAFETY: valid env; the out pointers are locals.
+    check(unsafe { sys::napi_create_object(env, &mut ops) }, "create object")?;
+    for op in ProfileOp::ALL {
+        let mut code = ptr::null_mut();
+        let name = CString::new(op.name()).expect("operation names have no NUL");
+        // SAFETY: valid env, object and value; `name` is NUL-terminated.
+        check(unsafe { sys::napi_create_uint32(env, op.code(), &mut code) }, "create number")?;
+        check(
+            unsafe { sys::napi_set_named_property(env, ops, name.as_ptr(), code) },
+            "ProfileOp",
+        )?;
+    }
+    // SAFETY: valid env and objects.
+    check(unsafe { sys::napi_object_freeze(env, ops) }, "freeze")?;
+    check(
+        unsafe { sys::napi_set_named_property(env, exports, c"ProfileOp".as_ptr(), ops) },
+        "export",
+    )
 }

@@ -9,8 +9,7 @@
 use std::borrow::Cow;
 
 use napi::Result;
-use sensorsanalytics::chrono::{Local, Offset, TimeZone};
-use sensorsanalytics::{DateTime, Error as CoreError, Invalid, Properties, Value};
+use sensorsanalytics::{DateTime, Error as CoreError, Invalid, Properties, Text, Value, Zone};
 
 use crate::error::Failure;
 use crate::js::{Js, Kind};
@@ -31,11 +30,8 @@ pub fn number(n: f64) -> Value<'static> {
 /// A JS Date is a UTC instant without a zone of its own; local time is what the reference
 /// writes for a naive datetime, and keeping the offset makes `$time` the exact instant.
 pub fn date(millis: f64) -> Value<'static> {
-    if !millis.is_finite() {
-        return Value::Invalid(Invalid::Type(Cow::Borrowed("Invalid Date")));
-    }
-    match Local.timestamp_millis_opt(millis as i64).single() {
-        Some(local) => Value::DateTime(DateTime::aware(local.naive_local(), local.offset().fix())),
+    match DateTime::from_instant(millis as i64, Zone::Local).filter(|_| millis.is_finite()) {
+        Some(d) => Value::DateTime(d),
         None => Value::Invalid(Invalid::Type(Cow::Borrowed("Invalid Date"))),
     }
 }
@@ -94,6 +90,16 @@ pub fn id_text(v: Js) -> Result<String> {
         Ok(String::new())
     } else {
         py_str(v)
+    }
+}
+
+/// A name or identity field: a string, or (for the core to report in the reference's
+/// order) Python's `str()` of anything else.
+pub fn text(v: Js) -> Result<Text<'static>> {
+    if v.kind()? == Kind::String {
+        Ok(Text::Str(Cow::Owned(v.string()?)))
+    } else {
+        Ok(Text::NotStr(py_str(v)?))
     }
 }
 

@@ -471,3 +471,18 @@ test('the native client used directly throws JS errors too', () => {
   assert.throws(() => native.track({}, undefined, 'u1', 'E'), /not a sensorsanalytics client handle/);
   assert.throws(() => native.createClient({}, null, false), /not a sensorsanalytics consumer handle/);
 });
+
+test('ProfileOp is the core list, and a number that names no operation is an error, never Delete', () => {
+  const native = require('../native.js');
+  assert.deepEqual({ ...native.ProfileOp }, { Set: 0, SetOnce: 1, Increment: 2, Append: 3, Unset: 4, Delete: 5 });
+  assert.ok(Object.isFrozen(native.ProfileOp));
+  const h = native.createClient(null, null, false);
+  const record = native.profile(h, undefined, native.ProfileOp.Delete, 'u1', undefined, undefined, false);
+  assert.equal(JSON.parse(record).type, 'profile_delete');
+  for (const op of [6, 5.5, -1, NaN, 2 ** 32]) {
+    assert.throws(() => native.profile(h, undefined, op, 'u1', { a: 1 }, undefined, false),
+      { name: 'SensorsAnalyticsIllegalDataException', message: /^unknown profile operation/ });
+    assert.throws(() => native.profileById(h, undefined, op, { a: 1 }, undefined, []),
+      { name: 'SensorsAnalyticsIllegalDataException', message: /^unknown profile operation/ });
+  }
+});

@@ -1,21 +1,20 @@
 //! `SensorsAnalytics`: the reference's client class, with its methods, positional order,
-//! keyword names and defaults. Each method turns its arguments into core values, following
-//! the reference's rules for the *shape* of arguments (which argument may be None, a list or
-//! a dict, and which of those checks come first); the record itself is built and validated
-//! by the core.
+//! keyword names and defaults. Each method turns its arguments into the core's loose
+//! arguments and calls the core once: which argument may be None, a list or a dict, and
+//! which check comes first, is the core's (core/src/args.rs), as are the record's checks.
 
 use std::sync::{Arc, OnceLock};
 
 use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
-use sensorsanalytics::{validate, Client, Config, Consumer, ProfileOp, Result as CoreResult, SDK_VERSION};
+use pyo3::types::{PyDict, PyTuple};
+use sensorsanalytics::{Client, Config, Consumer, ProfileOp, Result as CoreResult, SDK_VERSION};
 
-use crate::args::{absent, event_properties, finish, name_str, required_dict, truthy};
+use crate::args::{arg, truthy};
 use crate::call_site::{self, Site};
 use crate::consumer::{NativeConsumer, PyConsumer};
-use crate::error::{illegal, to_py};
+use crate::error::to_py;
 use crate::identity;
 use crate::lifecycle::{self, OffThreadDrop};
 use crate::value::{self, Keep, Strings};
@@ -77,20 +76,9 @@ impl SensorsAnalytics {
         let id = value::id(distinct_id, strings)?;
         let login = truthy(is_login_id)?;
         let keep = Keep::new();
-        let props = match op {
-            ProfileOp::Set | ProfileOp::SetOnce if absent(profiles) => None,
-            ProfileOp::Set | ProfileOp::SetOnce | ProfileOp::Increment | ProfileOp::Append => {
-                Some(required_dict(profiles, &keep, strings, validate::MSG_PROFILES_NOT_DICT)?)
-            }
-            ProfileOp::Unset => match profiles {
-                _ if absent(profiles) => None,
-                Some(p) if p.is_instance_of::<PyList>() => Some(value::keys(p.cast::<PyList>()?)?),
-                _ => Some(required_dict(profiles, &keep, strings, validate::MSG_PROFILE_KEYS_NOT_LIST_OR_DICT)?),
-            },
-            ProfileOp::Delete => None,
-        };
+        let profiles = arg(profiles, &keep, strings)?;
         let site = site.as_ref().map(Site::get);
-        self.call(py, |c| c.profile(site.as_ref(), op, &id, props.as_ref(), login))?.map_err(to_py)
+        self.call(py, |c| c.profile_loose(site.as_ref(), op, &id, profiles, login))?.map_err(to_py)
     }
 
     fn item(
@@ -103,24 +91,12 @@ impl SensorsAnalytics {
     ) -> PyResult<()> {
         let strings = self.strings();
         let site = call_site::capture(py);
-        // The reference checks item_type before anything else.
-        let item_type = value::name(item_type, strings)?.map_err(|text| illegal(validate::msg_item_type(&text)))?;
+        let item_type = value::name(item_type, strings)?;
         let item_id = value::id(item_id, strings)?;
         let keep = Keep::new();
-        let props = if absent(properties) {
-            None
-        } else {
-            Some(required_dict(properties, &keep, strings, validate::MSG_PROPERTIES_NOT_DICT)?)
-        };
+        let props = arg(properties, &keep, strings)?;
         let site = site.as_ref().map(Site::get);
-        self.call(py, |c| {
-            if delete {
-                c.item_delete(site.as_ref(), &item_type, &item_id, props.as_ref())
-            } else {
-                c.item_set(site.as_ref(), &item_type, &item_id, props.as_ref())
-            }
-        })?
-        .map_err(to_py)
+        self.call(py, |c| c.item_loose(site.as_ref(), delete, &item_type, &item_id, props))?.map_err(to_py)
     }
 
     fn profile_by_id(
@@ -133,40 +109,10 @@ impl SensorsAnalytics {
         let strings = self.strings();
         let site = call_site::capture(py);
         let keep = Keep::new();
-        let empty = || illegal(validate::MSG_PROPERTIES_EMPTY_BY_ID);
-        // The reference's order: the method's own type checks, "None or Empty", "must be
-        // dict", and only then the identities.
-        let props = match op {
-            ProfileOp::Set | ProfileOp::SetOnce => {
-                if !truthy(properties)? {
-                    return Err(empty());
-                }
-                Some(required_dict(properties, &keep, strings, validate::MSG_PROPERTIES_TYPE_BY_ID)?)
-            }
-            ProfileOp::Increment | ProfileOp::Append => {
-                let p = required_dict(properties, &keep, strings, validate::MSG_PROFILES_NOT_DICT)?;
-                let check = if op == ProfileOp::Increment { validate::check_increment } else { validate::check_append };
-                check(&p).map_err(to_py)?;
-                if p.is_empty() {
-                    return Err(empty());
-                }
-                Some(p)
-            }
-            ProfileOp::Unset => {
-                let Some(list) = properties.and_then(|p| p.cast::<PyList>().ok()) else {
-                    return Err(illegal(validate::MSG_PROFILE_KEYS_NOT_LIST));
-                };
-                let p = value::keys(list)?;
-                if p.is_empty() {
-                    return Err(empty());
-                }
-                Some(p)
-            }
-            ProfileOp::Delete => None,
-        };
+        let props = arg(properties, &keep, strings)?;
         let ids = identity::from_tuple(identities)?;
         let site = site.as_ref().map(Site::get);
-        self.call(py, |c| c.profile_by_id(site.as_ref(), op, props.as_ref(), &ids))?.map_err(to_py)
+        self.call(py, |c| c.profile_by_id_loose(site.as_ref(), op, props, ids))?.map_err(to_py)
     }
 }
 
@@ -248,10 +194,9 @@ impl SensorsAnalytics {
         let name = value::name(event_name, strings)?;
         let login = truthy(is_login_id)?;
         let keep = Keep::new();
-        let props = event_properties(properties, &keep, strings)?;
+        let props = arg(properties, &keep, strings)?;
         let site = site.as_ref().map(Site::get);
-        let result = self.call(py, |c| c.track(site.as_ref(), &id, name_str(&name), props.as_ref(), login))?;
-        finish(result, &name, validate::msg_event_name)
+        self.call(py, |c| c.track_loose(site.as_ref(), &id, &name, props, login))?.map_err(to_py)
     }
 
     #[pyo3(signature = (distinct_id, original_id, properties=None))]
@@ -267,9 +212,9 @@ impl SensorsAnalytics {
         let id = value::id(distinct_id, strings)?;
         let original = value::id(original_id, strings)?;
         let keep = Keep::new();
-        let props = event_properties(properties, &keep, strings)?;
+        let props = arg(properties, &keep, strings)?;
         let site = site.as_ref().map(Site::get);
-        self.call(py, |c| c.track_signup(site.as_ref(), &id, &original, props.as_ref()))?.map_err(to_py)
+        self.call(py, |c| c.track_signup_loose(site.as_ref(), &id, &original, props))?.map_err(to_py)
     }
 
     #[pyo3(
@@ -435,16 +380,15 @@ impl SensorsAnalytics {
         }
         let site = call_site::capture(py);
         let site = site.as_ref().map(Site::get);
-        // Fewer than two: the core's "bind needs at least two identities", before any type check.
-        let ids = if list.len() < 2 { Vec::new() } else { identity::convert(&list)? };
-        self.call(py, |c| c.bind(site.as_ref(), &ids))?.map_err(to_py)
+        let ids = identity::convert(&list)?;
+        self.call(py, |c| c.bind_loose(site.as_ref(), ids))?.map_err(to_py)
     }
 
     fn unbind(&self, py: Python<'_>, identity: &Bound<'_, PyAny>) -> PyResult<()> {
         let site = call_site::capture(py);
-        let ids = identity::convert(std::slice::from_ref(identity))?;
+        let id = identity::one(identity)?;
         let site = site.as_ref().map(Site::get);
-        self.call(py, |c| c.unbind(site.as_ref(), &ids[0]))?.map_err(to_py)
+        self.call(py, |c| c.unbind_loose(site.as_ref(), id))?.map_err(to_py)
     }
 
     #[pyo3(signature = (event_name, properties, *identities))]
@@ -460,10 +404,9 @@ impl SensorsAnalytics {
         let ids = identity::from_tuple(identities)?;
         let name = value::name(event_name, strings)?;
         let keep = Keep::new();
-        let props = event_properties(properties, &keep, strings)?;
+        let props = arg(properties, &keep, strings)?;
         let site = site.as_ref().map(Site::get);
-        let result = self.call(py, |c| c.track_by_id(site.as_ref(), name_str(&name), props.as_ref(), &ids))?;
-        finish(result, &name, validate::msg_event_name)
+        self.call(py, |c| c.track_by_id_loose(site.as_ref(), &name, props, ids))?.map_err(to_py)
     }
 
     #[pyo3(signature = (properties, *identities))]

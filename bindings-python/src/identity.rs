@@ -1,13 +1,11 @@
-//! `SensorsAnalyticsIdentity(key, value)` for the ID-Mapping 3.0 calls, and the checks of a
-//! list of identities that only the binding can make (types), interleaved with the core's in
-//! the reference's order.
+//! `SensorsAnalyticsIdentity(key, value)` for the ID-Mapping 3.0 calls, and identity arguments
+//! as the core's loose identities.
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use sensorsanalytics::{validate, Identity};
+use sensorsanalytics::{Identity, IdentityArg, Text};
 
-use crate::error::{illegal, to_py};
-use crate::value;
+use crate::value::{self, Strings};
 
 /// An identity: a key (`$identity_login_id`, ...) and a value. Plain mutable attributes, as
 /// in the reference, checked when used.
@@ -53,35 +51,21 @@ impl SensorsAnalyticsIdentity {
     }
 }
 
-/// The identities of a call, checked one by one as the reference does: the type, the key
-/// (a str, then the core's name rules), the value (a str, then the core's rules); then the
-/// core's checks of the whole list (none at all, duplicate keys).
-pub fn convert(identities: &[Bound<'_, PyAny>]) -> PyResult<Vec<Identity<'static>>> {
-    let mut out = Vec::with_capacity(identities.len());
-    for obj in identities {
-        let id = obj.cast::<SensorsAnalyticsIdentity>().map_err(|_| illegal(validate::MSG_IDENTITY_TYPE))?;
-        let (key, val) = {
-            let id = id.borrow();
-            (id.key.bind(obj.py()).clone(), id.value.bind(obj.py()).clone())
-        };
-        let key_text = match value::as_str(&key)? {
-            Some(k) => k.to_owned(),
-            None => return Err(illegal(validate::msg_key_not_str(&value::text(&key)?))),
-        };
-        validate::check_key(&key_text).map_err(to_py)?;
-        let value_text = match value::as_str(&val)? {
-            Some(v) => v.to_owned(),
-            None => return Err(illegal(validate::msg_identity_value_not_str(&key_text))),
-        };
-        let identity = Identity::new(key_text, value_text);
-        validate::check_identities(std::slice::from_ref(&identity), 1).map_err(to_py)?;
-        out.push(identity);
-    }
-    validate::check_identities(&out, 1).map_err(to_py)?;
-    Ok(out)
+/// The identities of a call, as the core's loose identities (the core checks them, in the
+/// reference's order).
+pub fn convert(identities: &[Bound<'_, PyAny>]) -> PyResult<Vec<IdentityArg<'static>>> {
+    identities.iter().map(one).collect()
+}
+
+/// One identity argument (`unbind`).
+pub fn one(obj: &Bound<'_, PyAny>) -> PyResult<IdentityArg<'static>> {
+    let Ok(id) = obj.cast::<SensorsAnalyticsIdentity>() else { return Ok(IdentityArg::NotIdentity) };
+    let id = id.borrow();
+    let text = |field: &Py<PyAny>| value::name(field.bind(obj.py()), Strings::Copy).map(Text::into_owned);
+    Ok(IdentityArg::Given { key: text(&id.key)?, value: text(&id.value)? })
 }
 
 /// The `*identities` of a call.
-pub fn from_tuple(t: &Bound<'_, PyTuple>) -> PyResult<Vec<Identity<'static>>> {
+pub fn from_tuple(t: &Bound<'_, PyTuple>) -> PyResult<Vec<IdentityArg<'static>>> {
     convert(&t.iter().collect::<Vec<_>>())
 }

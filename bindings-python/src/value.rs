@@ -15,7 +15,7 @@ use std::os::raw::c_char;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use pyo3::{ffi, intern};
-use sensorsanalytics::{validate, Invalid, Properties, Value};
+use sensorsanalytics::{validate, Invalid, Properties, Text, Value};
 
 use crate::datetime;
 use crate::error::illegal;
@@ -94,12 +94,12 @@ pub fn id<'a>(obj: &'a Bound<'_, PyAny>, strings: Strings) -> PyResult<Cow<'a, s
     }
 }
 
-/// An event name or item type. Not a str: `Err(text)` so the caller can report it with the
-/// reference's message after the checks that come first.
-pub fn name<'a>(obj: &'a Bound<'_, PyAny>, strings: Strings) -> PyResult<Result<Cow<'a, str>, String>> {
+/// An event name, item type or identity field: a str, or (for the core to report in the
+/// reference's order) the `str()` of anything else.
+pub fn name<'a>(obj: &'a Bound<'_, PyAny>, strings: Strings) -> PyResult<Text<'a>> {
     match as_str(obj)? {
-        Some(s) => Ok(Ok(cow(s, strings))),
-        None => Ok(Err(text(obj)?)),
+        Some(s) => Ok(Text::Str(cow(s, strings))),
+        None => Ok(Text::NotStr(text(obj)?)),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use sensorsanalytics::{Client, Config, Properties};
+use sensorsanalytics::{Client, Config, ProfileOp, Properties};
 
 use crate::consumer::{ForeignBridge, ForeignConsumer, NativeConsumer};
 use crate::error::Result;
@@ -31,7 +31,9 @@ impl CallSite {
 }
 
 /// The profile operations that share one signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+// The core's own `ProfileOp`, exposed as it is: uniffi's remote form restates the variants,
+// and the compiler checks them against the core's (no second enum, no mapping).
+#[uniffi::remote(Enum)]
 pub enum ProfileOp {
     Set,
     SetOnce,
@@ -39,19 +41,6 @@ pub enum ProfileOp {
     Append,
     Unset,
     Delete,
-}
-
-impl From<ProfileOp> for sensorsanalytics::ProfileOp {
-    fn from(op: ProfileOp) -> Self {
-        match op {
-            ProfileOp::Set => sensorsanalytics::ProfileOp::Set,
-            ProfileOp::SetOnce => sensorsanalytics::ProfileOp::SetOnce,
-            ProfileOp::Increment => sensorsanalytics::ProfileOp::Increment,
-            ProfileOp::Append => sensorsanalytics::ProfileOp::Append,
-            ProfileOp::Unset => sensorsanalytics::ProfileOp::Unset,
-            ProfileOp::Delete => sensorsanalytics::ProfileOp::Delete,
-        }
-    }
 }
 
 #[derive(uniffi::Object)]
@@ -128,7 +117,7 @@ impl CoreClient {
         is_login_id: bool,
     ) -> Result<()> {
         let site = site.as_ref().map(CallSite::to_core);
-        Ok(self.client.profile(site.as_ref(), op.into(), &distinct_id, props(&profiles).as_ref(), is_login_id)?)
+        Ok(self.client.profile(site.as_ref(), op, &distinct_id, props(&profiles).as_ref(), is_login_id)?)
     }
 
     /// profile_unset with a key list: the core's `{key: true}` form.
@@ -141,7 +130,7 @@ impl CoreClient {
     ) -> Result<()> {
         let site = site.as_ref().map(CallSite::to_core);
         let keys = Properties::from_keys(profile_keys.iter().map(String::as_str));
-        Ok(self.client.profile(site.as_ref(), sensorsanalytics::ProfileOp::Unset, &distinct_id, Some(&keys), is_login_id)?)
+        Ok(self.client.profile(site.as_ref(), ProfileOp::Unset, &distinct_id, Some(&keys), is_login_id)?)
     }
 
     pub fn item_set(
@@ -206,7 +195,7 @@ impl CoreClient {
         identities: Vec<Identity>,
     ) -> Result<()> {
         let site = site.as_ref().map(CallSite::to_core);
-        Ok(self.client.profile_by_id(site.as_ref(), op.into(), props(&properties).as_ref(), &to_identities(&identities))?)
+        Ok(self.client.profile_by_id(site.as_ref(), op, props(&properties).as_ref(), &to_identities(&identities))?)
     }
 
     /// profile_unset_by_id with a key list.
@@ -220,7 +209,7 @@ impl CoreClient {
         let keys = Properties::from_keys(profile_keys.iter().map(String::as_str));
         Ok(self.client.profile_by_id(
             site.as_ref(),
-            sensorsanalytics::ProfileOp::Unset,
+            ProfileOp::Unset,
             Some(&keys),
             &to_identities(&identities),
         )?)

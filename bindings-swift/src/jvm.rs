@@ -211,15 +211,7 @@ impl<'a> Reader<'a> {
 
     fn profile_op(&mut self) -> Read<ProfileOp> {
         let at = self.pos;
-        Ok(match self.u8()? {
-            0 => ProfileOp::Set,
-            1 => ProfileOp::SetOnce,
-            2 => ProfileOp::Increment,
-            3 => ProfileOp::Append,
-            4 => ProfileOp::Unset,
-            5 => ProfileOp::Delete,
-            _ => return Err(Malformed(at)),
-        })
+        ProfileOp::from_code(self.u8()?.into()).map_err(|_| Malformed(at))
     }
 
     /// Everything read: a writer that packed more than the method takes is a bug too.

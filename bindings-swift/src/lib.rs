@@ -19,8 +19,9 @@ mod network;
 mod recording;
 mod value;
 
-pub use client::{CallSite, CoreClient, ProfileOp};
+pub use client::{CallSite, CoreClient};
 pub use consumer::{consumer_defaults, normalised_consumer_option, ConsumerDefaults, ForeignConsumer, NativeConsumer};
+pub use sensorsanalytics::ProfileOp;
 pub use error::SaError;
 pub use http_consumer::{HttpStats, LinePrinter};
 pub use recording::NativeRecording;

@@ -8,7 +8,7 @@ use arc_swap::ArcSwap;
 
 use crate::consumer::Consumer;
 use crate::error::{Error, Result};
-use crate::record::{self, CallSite, Context, EventRecord, RecordType};
+use crate::record::{self, CallSite, Context, EventName, EventRecord, RecordType};
 use crate::validate;
 use crate::value::{Identity, Properties, Value};
 
@@ -78,6 +78,37 @@ pub enum ProfileOp {
 }
 
 impl ProfileOp {
+    /// Every operation, in the order of their numeric codes (`ALL[code]`): the numbers a
+    /// binding passes across its boundary (Node's `ProfileOp.Set` is 0, ...).
+    pub const ALL: [ProfileOp; 6] =
+        [ProfileOp::Set, ProfileOp::SetOnce, ProfileOp::Increment, ProfileOp::Append, ProfileOp::Unset, ProfileOp::Delete];
+
+    /// The operation a numeric code names; a code no operation has is an error (never a
+    /// guess: a wrong guess could delete a profile).
+    pub fn from_code(code: u32) -> Result<ProfileOp> {
+        usize::try_from(code)
+            .ok()
+            .and_then(|i| Self::ALL.get(i).copied())
+            .ok_or_else(|| Error::illegal(format!("unknown profile operation {code}")))
+    }
+
+    /// This operation's numeric code (its index in [`ProfileOp::ALL`]).
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// Its name as the bindings spell it (`"SetOnce"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ProfileOp::Set => "Set",
+            ProfileOp::SetOnce => "SetOnce",
+            ProfileOp::Increment => "Increment",
+            ProfileOp::Append => "Append",
+            ProfileOp::Unset => "Unset",
+            ProfileOp::Delete => "Delete",
+        }
+    }
+
     fn record_type(self) -> RecordType {
         match self {
             ProfileOp::Set => RecordType::ProfileSet,
@@ -91,7 +122,7 @@ impl ProfileOp {
 
     /// The type checks the reference makes before anything else; increment and append
     /// need a dict (None is not one).
-    fn check_values(self, props: Option<&Properties<'_>>) -> Result<()> {
+    pub(crate) fn check_values(self, props: Option<&Properties<'_>>) -> Result<()> {
         match (self, props) {
             (ProfileOp::Increment, Some(p)) => validate::check_increment(p),
             (ProfileOp::Append, Some(p)) => validate::check_append(p),
@@ -191,6 +222,18 @@ impl Client {
         properties: Option<&Properties<'_>>,
         is_login_id: bool,
     ) -> Result<()> {
+        self.track_named(site, distinct_id, Ok(event_name), properties, is_login_id)
+    }
+
+    /// `track` with an event name that may not be a string (see [`EventName`]).
+    pub(crate) fn track_named(
+        &self,
+        site: Option<&CallSite<'_>>,
+        distinct_id: &str,
+        event_name: EventName<'_>,
+        properties: Option<&Properties<'_>>,
+        is_login_id: bool,
+    ) -> Result<()> {
         self.event(site, EventRecord {
             kind: RecordType::Track,
             event: Some(event_name),
@@ -214,7 +257,7 @@ impl Client {
         validate::check_id("original_id", original_id)?;
         self.event(site, EventRecord {
             kind: RecordType::TrackSignup,
-            event: Some("$SignUp"),
+            event: Some(Ok("$SignUp")),
             distinct_id,
             original_id: Some(original_id),
             properties,
@@ -279,7 +322,7 @@ impl Client {
         &self,
         site: Option<&CallSite<'_>>,
         kind: RecordType,
-        event: Option<&str>,
+        event: Option<EventName<'_>>,
         properties: Option<&Properties<'_>>,
         merge_super: bool,
         identities: &[Identity<'_>],
@@ -300,14 +343,14 @@ impl Client {
     /// `bind(first_identity, second_identity, *other_identities)`: at least two identities.
     pub fn bind(&self, site: Option<&CallSite<'_>>, identities: &[Identity<'_>]) -> Result<()> {
         validate::check_identities(identities, 2)?;
-        self.identity_event(site, RecordType::TrackIdBind, Some("$BindID"), None, true, identities)
+        self.identity_event(site, RecordType::TrackIdBind, Some(Ok("$BindID")), None, true, identities)
     }
 
     /// `unbind(identity)`
     pub fn unbind(&self, site: Option<&CallSite<'_>>, identity: &Identity<'_>) -> Result<()> {
         let identities = std::slice::from_ref(identity);
         validate::check_identities(identities, 1)?;
-        self.identity_event(site, RecordType::TrackIdUnbind, Some("$UnbindID"), None, true, identities)
+        self.identity_event(site, RecordType::TrackIdUnbind, Some(Ok("$UnbindID")), None, true, identities)
     }
 
     /// `track_by_id(event_name, properties, *identities)`
@@ -315,6 +358,17 @@ impl Client {
         &self,
         site: Option<&CallSite<'_>>,
         event_name: &str,
+        properties: Option<&Properties<'_>>,
+        identities: &[Identity<'_>],
+    ) -> Result<()> {
+        self.track_by_id_named(site, Ok(event_name), properties, identities)
+    }
+
+    /// `track_by_id` with an event name that may not be a string (see [`EventName`]).
+    pub(crate) fn track_by_id_named(
+        &self,
+        site: Option<&CallSite<'_>>,
+        event_name: EventName<'_>,
         properties: Option<&Properties<'_>>,
         identities: &[Identity<'_>],
     ) -> Result<()> {

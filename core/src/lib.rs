@@ -16,6 +16,7 @@
 //! sa.close().unwrap();
 //! ```
 
+pub mod args;
 pub mod client;
 pub mod consumer;
 pub mod error;
@@ -30,6 +31,7 @@ pub mod spool;
 pub mod validate;
 pub mod value;
 
+pub use args::{Arg, IdentityArg, Text};
 pub use chrono;
 pub use client::{Client, Config, ProfileOp, SDK_VERSION};
 pub use consumer::{
@@ -51,4 +53,4 @@ pub use http::{
 pub use record::{CallSite, RecordType};
 #[cfg(feature = "http")]
 pub use spool::SpoolConfig;
-pub use value::{DateTime, Identity, Invalid, Properties, Value};
+pub use value::{DateTime, Identity, Invalid, Properties, Value, Zone};

@@ -83,10 +83,15 @@ pub(crate) struct Context<'c> {
     pub site: Option<&'c CallSite<'c>>,
 }
 
+/// An event name as the caller gave it: `Err(shown)` for a value that is not a string
+/// (`None`, `5`), which fails the name check, in its place in the order of checks, with the
+/// text the reference prints for it.
+pub(crate) type EventName<'r> = std::result::Result<&'r str, &'r str>;
+
 /// One event or profile record.
 pub(crate) struct EventRecord<'r, 'v> {
     pub kind: RecordType,
-    pub event: Option<&'r str>,
+    pub event: Option<EventName<'r>>,
     pub distinct_id: &'r str,
     pub original_id: Option<&'r str>,
     pub properties: Option<&'r Properties<'v>>,
@@ -385,9 +390,11 @@ pub(crate) fn write_event(out: &mut Vec<u8>, ctx: &Context<'_>, r: &EventRecord<
     validate::check_id("distinct_id", r.distinct_id)?;
     let [time, token, project] = lifted(r.properties, sup);
     let time = event_time(time)?;
-    if let Some(event) = r.event {
-        validate::check_event_name(event)?;
-    }
+    let event = match r.event {
+        Some(Ok(name)) => Some(validate::check_event_name(name).map(|()| name)?),
+        Some(Err(shown)) => return Err(Error::illegal(validate::msg_event_name(shown))),
+        None => None,
+    };
     let project = project.filter(|v| !matches!(v, Value::Null));
     if let Some(p) = project {
         check_project_value(p)?;
@@ -428,7 +435,7 @@ pub(crate) fn write_event(out: &mut Vec<u8>, ctx: &Context<'_>, r: &EventRecord<
     if ctx.project_name.is_some() {
         write_project(out);
     }
-    if let Some(event) = r.event {
+    if let Some(event) = event {
         out.extend_from_slice(b",\"event\":");
         write_str(out, event);
     }

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone};
 
 /// A property value: the types of docs/SPEC.md §3.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +43,28 @@ pub struct DateTime {
     pub offset: Option<FixedOffset>,
 }
 
+/// Where an instant is seen: a fixed offset east of UTC, or the process's local zone (the
+/// `TZ` variable; its offset at that instant, so daylight saving time is followed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zone {
+    Offset(FixedOffset),
+    Local,
+}
+
 impl DateTime {
+    /// The instant `epoch_ms` (milliseconds since 1970-01-01 UTC) as the wall clock of `zone`,
+    /// aware of that zone's offset, so that as `$time` it is the instant itself. This is how
+    /// a binding turns its language's instant (a JS `Date`, a C `epoch_ms`) into a datetime.
+    /// `None` outside chrono's range.
+    pub fn from_instant(epoch_ms: i64, zone: Zone) -> Option<Self> {
+        let offset = match zone {
+            Zone::Offset(offset) => offset,
+            Zone::Local => Local.timestamp_millis_opt(epoch_ms).single()?.offset().fix(),
+        };
+        let at = offset.timestamp_millis_opt(epoch_ms).single()?;
+        Some(DateTime::aware(at.naive_local(), offset))
+    }
+
     pub fn naive(wall: NaiveDateTime) -> Self {
         DateTime { wall, offset: None }
     }
@@ -273,5 +294,25 @@ impl<'a> Identity<'a> {
 
     pub fn new(key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
         Identity { key: key.into(), value: value.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instant_keeps_its_zone_and_stays_the_same_instant() {
+        let east8 = FixedOffset::east_opt(8 * 3600).unwrap();
+        let d = DateTime::from_instant(1_700_000_000_123, Zone::Offset(east8)).unwrap();
+        assert_eq!(d.wall.to_string(), "2023-11-15 06:13:20.123");
+        assert_eq!(d.offset, Some(east8));
+        for ms in [0, 1_700_000_000_123, -86_400_001, 4_102_444_800_000] {
+            for zone in [Zone::Local, Zone::Offset(east8), Zone::Offset(FixedOffset::west_opt(5 * 3600).unwrap())] {
+                assert_eq!(DateTime::from_instant(ms, zone).unwrap().epoch_millis(), Some(ms), "{ms} {zone:?}");
+            }
+        }
+        assert_eq!(DateTime::from_instant(i64::MAX, Zone::Local), None);
+        assert_eq!(DateTime::from_instant(i64::MIN, Zone::Offset(east8)), None);
     }
 }

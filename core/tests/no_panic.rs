@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use proptest::prelude::*;
 use sensorsanalytics::chrono::{FixedOffset, NaiveDate};
-use sensorsanalytics::{Client, Config, DateTime, Identity, Invalid, ProfileOp, Properties, Value};
+use sensorsanalytics::{Arg, Client, Config, DateTime, Identity, IdentityArg, Invalid, ProfileOp, Properties, Text, Value};
 
 use common::Capture;
 
@@ -69,8 +69,31 @@ fn id() -> impl Strategy<Value = String> {
     prop_oneof!["\\PC{0,12}", Just(String::new()), (254usize..258).prop_map(|n| "i".repeat(n))]
 }
 
-const OPS: [ProfileOp; 6] =
-    [ProfileOp::Set, ProfileOp::SetOnce, ProfileOp::Increment, ProfileOp::Append, ProfileOp::Unset, ProfileOp::Delete];
+const OPS: [ProfileOp; 6] = ProfileOp::ALL;
+
+/// A name or identity field as a dynamic language gives it.
+fn text() -> impl Strategy<Value = Text<'static>> {
+    prop_oneof![name().prop_map(|s| Text::Str(Cow::Owned(s))), "\\PC{0,6}".prop_map(Text::NotStr)]
+}
+
+/// A properties argument of any shape.
+fn arg() -> impl Strategy<Value = Arg<'static>> {
+    prop_oneof![
+        Just(Arg::Absent),
+        properties().prop_map(|p| Arg::Map(p.unwrap_or_default())),
+        prop::collection::vec(name(), 0..4).prop_map(|keys| Arg::List(Properties::from_keys(keys))),
+        any::<bool>().prop_map(|falsy| Arg::Other { falsy }),
+    ]
+}
+
+fn identity_args() -> impl Strategy<Value = Vec<IdentityArg<'static>>> {
+    let one = prop_oneof![
+        Just(IdentityArg::NotIdentity),
+        (text(), text()).prop_map(|(key, value)| IdentityArg::Given { key, value }),
+        "\\PC{1,10}".prop_map(|v| IdentityArg::Given { key: Text::from(Identity::LOGIN_ID), value: Text::Str(Cow::Owned(v)) }),
+    ];
+    prop::collection::vec(one, 0..4)
+}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
@@ -111,6 +134,40 @@ proptest! {
             prop_assert!(!line.contains('\n'));
             let parsed: Result<serde_json::Value, _> = serde_json::from_str(&line);
             prop_assert!(parsed.is_ok(), "invalid JSON: {}", line);
+        }
+    }
+
+    /// The loose entry points of dynamic languages: any shape of argument gives Ok or an
+    /// error value, and Ok means exactly one valid record.
+    #[test]
+    fn any_loose_argument_gives_a_result_and_valid_json(
+        distinct_id in id(),
+        other_id in id(),
+        event in text(),
+        props in arg(),
+        ids in identity_args(),
+        login in any::<bool>(),
+        op in 0usize..6,
+    ) {
+        let capture = Capture::new();
+        let sa = Client::new(capture.clone(), Config::default());
+        let results = [
+            sa.track_loose(None, &distinct_id, &event, props.clone(), login),
+            sa.track_signup_loose(None, &distinct_id, &other_id, props.clone()),
+            sa.profile_loose(None, OPS[op], &distinct_id, props.clone(), login),
+            sa.item_loose(None, login, &event, &other_id, props.clone()),
+            sa.bind_loose(None, ids.clone()),
+            sa.unbind_loose(None, ids.first().cloned().unwrap_or(IdentityArg::NotIdentity)),
+            sa.track_by_id_loose(None, &event, props.clone(), ids.clone()),
+            sa.profile_by_id_loose(None, OPS[op], props.clone(), ids),
+        ];
+        // Emits nothing; only a map or nothing is accepted.
+        let registered = sa.register_super_properties_loose(props.clone());
+        prop_assert_eq!(registered.is_ok(), matches!(props, Arg::Absent | Arg::Map(_)));
+        let emitted = capture.take();
+        prop_assert_eq!(emitted.len(), results.iter().filter(|r| r.is_ok()).count());
+        for line in emitted {
+            prop_assert!(serde_json::from_str::<serde_json::Value>(&line).is_ok(), "invalid JSON: {}", line);
         }
     }
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 
 use sensorsanalytics::chrono::{DateTime as ChronoDateTime, NaiveDate, NaiveDateTime};
-use sensorsanalytics::{Client, Config, DateTime, Identity, Invalid, ProfileOp, Properties, Value};
+use sensorsanalytics::{Arg, Client, Config, DateTime, IdentityArg, Invalid, ProfileOp, Properties, Text, Value};
 use serde_json::{Map, Value as Json};
 
 use common::Capture;
@@ -75,32 +75,6 @@ fn parse_datetime(s: &str) -> DateTime {
     DateTime::naive(naive)
 }
 
-/// A dict argument as a binding converts it: `Err(())` when it is not a dict at all, which
-/// each binding reports with the method's own text (see `not_a_dict`).
-fn try_properties(v: Option<&Json>) -> Result<Option<Properties<'_>>, ()> {
-    match v {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::Object(o)) if !o.contains_key("$datetime") && !o.contains_key("$date") && !o.contains_key("$float") => {
-            Ok(to_properties(v))
-        }
-        Some(_) => Err(()),
-    }
-}
-
-/// The text a binding raises for a non-dict argument of `method` (core/src/validate.rs).
-fn not_a_dict(method: &str) -> sensorsanalytics::Error {
-    use sensorsanalytics::validate::*;
-    let msg = match method {
-        "profile_unset" => MSG_PROFILE_KEYS_NOT_LIST_OR_DICT,
-        "profile_unset_by_id" => MSG_PROFILE_KEYS_NOT_LIST,
-        m if m.starts_with("profile_increment") || m.starts_with("profile_append") => MSG_PROFILES_NOT_DICT,
-        m if m.ends_with("_by_id") && m != "track_by_id" => MSG_PROPERTIES_TYPE_BY_ID,
-        m if m.starts_with("profile_") => MSG_PROFILES_NOT_DICT,
-        _ => MSG_PROPERTIES_NOT_DICT,
-    };
-    sensorsanalytics::Error::IllegalData(msg.to_owned())
-}
-
 fn to_properties(v: Option<&Json>) -> Option<Properties<'_>> {
     match v? {
         Json::Object(o) => {
@@ -115,18 +89,37 @@ fn to_properties(v: Option<&Json>) -> Option<Properties<'_>> {
     }
 }
 
-/// A profile_unset key list (`{key: true}`) or dict.
-fn to_keys(v: Option<&Json>) -> Option<Properties<'_>> {
-    match v? {
-        Json::Array(keys) => {
-            let mut p = Properties::from_keys(keys.iter().filter_map(Json::as_str));
-            // A key that is not a string keeps its text and is reported by validation.
-            for k in keys.iter().filter(|k| !k.is_string()) {
-                p.insert(python_str(k), Value::Invalid(Invalid::KeyNotStr));
-            }
-            Some(p)
+/// A properties argument as a dynamic language sees it: what the core's `*_loose` methods
+/// take (tagged values are not dicts: a `$datetime` where a dict is expected is "something else").
+fn to_arg(v: Option<&Json>) -> Arg<'_> {
+    match v {
+        None | Some(Json::Null) => Arg::Absent,
+        Some(Json::Object(o)) if !["$datetime", "$date", "$float"].iter().any(|t| o.contains_key(*t)) => {
+            Arg::Map(to_properties(v).unwrap())
         }
-        other => to_properties(Some(other)),
+        Some(Json::Object(_)) => Arg::Other { falsy: false },
+        Some(Json::Array(keys)) => {
+            let mut p = Properties::with_capacity(keys.len());
+            for k in keys {
+                match k {
+                    Json::String(s) => p.insert(s.as_str(), Value::Bool(true)),
+                    // A key that is not a string keeps its text and is reported by validation.
+                    other => p.insert(python_str(other), Value::Invalid(Invalid::KeyNotStr)),
+                }
+            }
+            Arg::List(p)
+        }
+        Some(Json::Bool(b)) => Arg::Other { falsy: !b },
+        Some(Json::Number(n)) => Arg::Other { falsy: n.as_f64() == Some(0.0) },
+        Some(Json::String(s)) => Arg::Other { falsy: s.is_empty() },
+    }
+}
+
+/// A name or identity field: a string, or the text Python prints for another value.
+fn to_text(v: Option<&Json>) -> Text<'_> {
+    match v {
+        Some(Json::String(s)) => Text::Str(Cow::Borrowed(s)),
+        other => Text::NotStr(python_str(other.unwrap_or(&Json::Null))),
     }
 }
 
@@ -140,11 +133,17 @@ fn to_id(v: Option<&Json>) -> Cow<'_, str> {
     }
 }
 
-fn to_identity(v: &Json) -> Identity<'_> {
-    Identity::new(v["key"].as_str().expect("identity key"), v["value"].as_str().expect("identity value"))
+/// `{"key", "value"}` is a `SensorsAnalyticsIdentity`; anything else is not one.
+fn to_identity(v: &Json) -> IdentityArg<'_> {
+    match v {
+        Json::Object(o) if o.contains_key("key") && o.contains_key("value") => {
+            IdentityArg::Given { key: to_text(o.get("key")), value: to_text(o.get("value")) }
+        }
+        _ => IdentityArg::NotIdentity,
+    }
 }
 
-fn to_identities(v: Option<&Json>) -> Vec<Identity<'_>> {
+fn to_identities(v: Option<&Json>) -> Vec<IdentityArg<'_>> {
     v.and_then(Json::as_array).map(|a| a.iter().map(to_identity).collect()).unwrap_or_default()
 }
 
@@ -170,71 +169,36 @@ fn python_str(v: &Json) -> String {
     }
 }
 
+/// One call, through the core's loose entry points: the shape rules a binding used to apply
+/// are the core's, so every case runs here, none skipped.
 fn call(sa: &Client, method: &str, args: &Map<String, Json>) -> sensorsanalytics::Result<()> {
-    use sensorsanalytics::validate::{msg_event_name, msg_item_type};
-    // What a binding checks before calling the core: names that are not strings, and
-    // arguments that must be dicts (or key lists) and are not.
-    if let Some(v) = args.get("event_name").filter(|v| !v.is_string()) {
-        return Err(sensorsanalytics::Error::IllegalData(msg_event_name(&python_str(v))));
-    }
-    if let Some(v) = args.get("item_type").filter(|v| !v.is_string()) {
-        return Err(sensorsanalytics::Error::IllegalData(msg_item_type(&python_str(v))));
-    }
-    for key in ["properties", "profiles"] {
-        if try_properties(args.get(key)).is_err() && method != "register_super_properties" {
-            return Err(not_a_dict(method));
-        }
-    }
-    // Identities whose value is not a string, or that are not identities at all.
-    let identities = args.get("identities").and_then(Json::as_array).into_iter().flatten().chain(args.get("identity"));
-    for id in identities {
-        let Some(key) = id.get("key") else {
-            return Err(sensorsanalytics::Error::IllegalData(sensorsanalytics::validate::MSG_IDENTITY_TYPE.into()));
-        };
-        if !key.is_string() {
-            return Err(sensorsanalytics::Error::IllegalData(sensorsanalytics::validate::msg_key_not_str(&python_str(key))));
-        }
-        if !id["value"].is_string() {
-            let key = key.as_str().unwrap_or_default();
-            sensorsanalytics::validate::check_key(key)?;
-            return Err(sensorsanalytics::Error::IllegalData(sensorsanalytics::validate::msg_identity_value_not_str(key)));
-        }
-    }
-    if let Some(keys) = args.get("profile_keys") {
-        let ok = matches!(keys, Json::Array(_)) || (method == "profile_unset" && (keys.is_object() || keys.is_null()));
-        if !ok {
-            return Err(not_a_dict(method));
-        }
-    }
     let flag = |k: &str| args.get(k).and_then(Json::as_bool).unwrap_or(false);
-    let text = |k: &str| args.get(k).and_then(Json::as_str).unwrap_or_default().to_owned();
-    let props = |k: &str| to_properties(args.get(k));
+    let id = |k: &str| to_id(args.get(k));
+    let arg = |k: &str| to_arg(args.get(k));
+    let text = |k: &str| to_text(args.get(k));
     let site = None;
     match method {
-        "track" => sa.track(site, &to_id(args.get("distinct_id")), &text("event_name"), props("properties").as_ref(), flag("is_login_id")),
-        "track_signup" => sa.track_signup(site, &to_id(args.get("distinct_id")), &to_id(args.get("original_id")), props("properties").as_ref()),
-        "item_set" => sa.item_set(site, &text("item_type"), &to_id(args.get("item_id")), props("properties").as_ref()),
-        "item_delete" => sa.item_delete(site, &text("item_type"), &to_id(args.get("item_id")), props("properties").as_ref()),
-        "register_super_properties" => {
-            sa.register_super_properties(&props("properties").unwrap_or_default());
-            Ok(())
-        }
+        "track" => sa.track_loose(site, &id("distinct_id"), &text("event_name"), arg("properties"), flag("is_login_id")),
+        "track_signup" => sa.track_signup_loose(site, &id("distinct_id"), &id("original_id"), arg("properties")),
+        "item_set" => sa.item_loose(site, false, &text("item_type"), &id("item_id"), arg("properties")),
+        "item_delete" => sa.item_loose(site, true, &text("item_type"), &id("item_id"), arg("properties")),
+        "register_super_properties" => sa.register_super_properties_loose(arg("properties")),
         "clear_super_properties" => {
             sa.clear_super_properties();
             Ok(())
         }
-        "bind" => sa.bind(site, &to_identities(args.get("identities"))),
-        "unbind" => sa.unbind(site, &to_identity(&args["identity"])),
-        "track_by_id" => sa.track_by_id(site, &text("event_name"), props("properties").as_ref(), &to_identities(args.get("identities"))),
+        "bind" => sa.bind_loose(site, to_identities(args.get("identities"))),
+        "unbind" => sa.unbind_loose(site, to_identity(&args["identity"])),
+        "track_by_id" => sa.track_by_id_loose(site, &text("event_name"), arg("properties"), to_identities(args.get("identities"))),
         m if m.ends_with("_by_id") => {
             let op = profile_op(m).unwrap_or_else(|| panic!("unknown method {m}"));
-            let p = if op == ProfileOp::Unset { to_keys(args.get("profile_keys")) } else { props("properties") };
-            sa.profile_by_id(site, op, p.as_ref(), &to_identities(args.get("identities")))
+            let p = if op == ProfileOp::Unset { arg("profile_keys") } else { arg("properties") };
+            sa.profile_by_id_loose(site, op, p, to_identities(args.get("identities")))
         }
         m => {
             let op = profile_op(m).unwrap_or_else(|| panic!("unknown method {m}"));
-            let p = if op == ProfileOp::Unset { to_keys(args.get("profile_keys")) } else { props("profiles") };
-            sa.profile(site, op, &to_id(args.get("distinct_id")), p.as_ref(), flag("is_login_id"))
+            let p = if op == ProfileOp::Unset { arg("profile_keys") } else { arg("profiles") };
+            sa.profile_loose(site, op, &id("distinct_id"), p, flag("is_login_id"))
         }
     }
 }

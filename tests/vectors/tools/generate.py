@@ -908,12 +908,78 @@ case(G, "time_free_with_project_name", call("track_signup", distinct_id="L", ori
                                             properties={"$token": "tk"}), time_free=True, project_name="proj1")
 case(G, "time_free_false_absent", call("track", distinct_id="u1", event_name="E"), time_free=False)
 
+# ---- argument_order -------------------------------------------------------------------
+# Where an argument's shape (None, falsy, a dict, a list, something else; an identity of the
+# wrong type) is checked relative to the other checks. The core applies these rules once
+# (core/src/args.rs) for the bindings of dynamic languages.
+G = "argument_order"
+case(G, "order_track_properties_before_distinct_id",
+     call("track", distinct_id="", event_name="E", properties=["a"]),
+     ours="reference raises ValueError (dict.update of a list) before any other check",
+     ours_error="properties must be a dict type.")
+case(G, "order_track_falsy_properties_ignored", call("track", distinct_id="u1", event_name="E", properties=""))
+case(G, "order_track_distinct_id_before_null_event_name", call("track", distinct_id="", event_name=None))
+case(G, "order_track_time_before_null_event_name",
+     call("track", distinct_id="u1", event_name=None, properties={"$time": 12}))
+case(G, "order_track_signup_original_id_before_properties",
+     call("track_signup", distinct_id="u1", original_id="", properties="x"))
+case(G, "order_profile_set_shape_before_distinct_id", call("profile_set", distinct_id="", profiles="x"),
+     ours="reference raises AttributeError (str has no items)",
+     ours_error="profiles must be dict type.")
+case(G, "order_profile_increment_null_before_distinct_id",
+     call("profile_increment", distinct_id="", profiles=None))
+case(G, "order_profile_unset_shape_before_distinct_id", call("profile_unset", distinct_id="", profile_keys=5),
+     ours="reference raises TypeError (int is not iterable)",
+     ours_error="profile_keys must be a list or dict.")
+case(G, "order_profile_delete_distinct_id_empty", call("profile_delete", distinct_id=""))
+case(G, "order_item_type_before_properties", call("item_set", item_type="1book", item_id="b-1", properties=["a"]))
+case(G, "order_item_id_before_properties", call("item_delete", item_type="book", item_id="", properties=["a"]))
+case(G, "order_item_type_null_before_properties",
+     call("item_set", item_type=None, item_id="b-1", properties=["a"]),
+     ours="reference raises TypeError (regex match on None)",
+     ours_error="item_type must be a valid variable name. [key=None]")
+case(G, "order_item_falsy_properties_refused", call("item_set", item_type="book", item_id="b-1", properties=""),
+     ours="reference raises AttributeError (str has no items)",
+     ours_error="properties must be a dict type.")
+case(G, "order_track_by_id_identities_before_properties",
+     call("track_by_id", event_name="E", properties=["a"], identities=[]))
+case(G, "order_track_by_id_properties_before_event_name",
+     call("track_by_id", event_name="1bad", properties="x", identities=[ID(LOGIN, "L1")]))
+case(G, "order_track_by_id_null_event_name", call("track_by_id", event_name=None, properties={},
+                                                   identities=[ID(LOGIN, "L1")]),
+     ours="reference raises TypeError (regex match on None)",
+     ours_error="event name must be a valid variable name. [name=None]")
+case(G, "order_profile_set_by_id_empty_before_identities",
+     call("profile_set_by_id", properties=None, identities=[]))
+case(G, "order_profile_set_by_id_falsy_before_type",
+     call("profile_set_by_id", properties="", identities=[ID(LOGIN, "L1")]))
+case(G, "order_profile_set_by_id_type_before_identities",
+     call("profile_set_once_by_id", properties="x", identities=[]))
+case(G, "order_profile_increment_by_id_values_before_identities",
+     call("profile_increment_by_id", properties={"a": "x"}, identities=[]))
+case(G, "order_profile_append_by_id_empty_before_identities",
+     call("profile_append_by_id", properties={}, identities=[]))
+case(G, "order_profile_unset_by_id_shape_before_identities",
+     call("profile_unset_by_id", profile_keys=None, identities=[]))
+case(G, "order_profile_unset_by_id_empty_before_identities",
+     call("profile_unset_by_id", profile_keys=[], identities=[ID(LOGIN, 5)]))
+case(G, "order_bind_count_before_identity_type", call("bind", identities=[ID(LOGIN, 5)]),
+     ours="reference raises TypeError (bind takes two identities)",
+     ours_error="bind needs at least two identities")
+case(G, "order_identity_key_not_str", call("bind", identities=[ID(LOGIN, "L1"), ID(5, "x")]))
+case(G, "order_identity_value_not_str", call("bind", identities=[ID(LOGIN, "L1"), ID(EMAIL, 5)]))
+case(G, "order_identity_key_before_value", call("unbind", identity=ID("1bad", 5)))
+case(G, "order_identity_first_checked_whole_before_second",
+     call("bind", identities=[ID(EMAIL, " "), ID(5, 5)]))
+case(G, "order_identity_types_before_duplicates",
+     call("profile_delete_by_id", identities=[ID(EMAIL, "a"), ID(EMAIL, "b"), ID(LOGIN, None)]))
+
 # --------------------------------------------------------------------------------------
 # Building the vectors
 # --------------------------------------------------------------------------------------
 
 GROUPS = ["track", "track_signup", "profile", "item", "id_mapping", "super_properties", "time", "project_token",
-          "validation_names", "validation_ids", "validation_values", "datetime", "unicode", "time_free"]
+          "validation_names", "validation_ids", "validation_values", "datetime", "unicode", "time_free", "argument_order"]
 
 
 class _PaddedMilliseconds(object):
