@@ -14,6 +14,8 @@ mod console;
 mod debug;
 #[cfg(feature = "http")]
 mod default;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod logging;
 pub mod options;
 mod recording;
@@ -29,6 +31,8 @@ pub use console::ConsoleConsumer;
 pub use debug::DebugConsumer;
 #[cfg(feature = "http")]
 pub use default::DefaultConsumer;
+#[cfg(feature = "kafka")]
+pub use kafka::{message_key, KafkaConfig, KafkaConsumer};
 pub use logging::{LoggingConsumer, When};
 pub use recording::{Recorded, RecordingConsumer};
 

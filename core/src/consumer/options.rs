@@ -32,6 +32,12 @@ pub const DEFAULT_MAX_BATCH_SIZE: usize = 100;
 pub const DEFAULT_QUEUE_SIZE: usize = 1000;
 /// `DebugConsumer(url, write_data=True)`
 pub const DEFAULT_WRITE_DATA: bool = true;
+/// `KafkaConsumer(bootstrap_servers, topic, max_size=100000)`: librdkafka's own default
+/// queue (`queue.buffering.max.messages`), far above AsyncBatchConsumer's 1000 because
+/// librdkafka sends while it queues, in batches of up to 10 000.
+pub const DEFAULT_KAFKA_QUEUE_SIZE: usize = 100_000;
+/// How long KafkaConsumer's flush and close wait for delivery, as AsyncBatchConsumer's.
+pub const DEFAULT_KAFKA_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 /// `spool_max_bytes`: 1 GiB.
 pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 1 << 30;
 
@@ -173,6 +179,27 @@ impl AsyncBatchOptions {
             request_timeout_ms: request_timeout_ms(self.request_timeout)?,
             spool: self.spool.build()?,
             ..super::AsyncBatchConfig::default()
+        })
+    }
+}
+
+/// `KafkaConsumer(bootstrap_servers, topic, max_size, settings)`, as given: `settings` are
+/// librdkafka's (`"sasl.username"`, `"linger.ms"`, ...), passed through as strings.
+#[cfg(feature = "kafka")]
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KafkaOptions {
+    pub max_size: Option<f64>,
+    pub settings: Vec<(String, String)>,
+}
+
+#[cfg(feature = "kafka")]
+impl KafkaOptions {
+    /// The full configuration, every other setting at its default.
+    pub fn build(&self) -> Result<super::KafkaConfig> {
+        Ok(super::KafkaConfig {
+            max_size: count("max_size", self.max_size, DEFAULT_KAFKA_QUEUE_SIZE, 1, MAX_RECORDS)?,
+            settings: self.settings.clone(),
+            ..super::KafkaConfig::default()
         })
     }
 }
