@@ -37,6 +37,8 @@ pub struct NativeConsumer {
     /// Whether it calls Python code itself (ConsoleConsumer prints through `sys.stdout`).
     pub calls_python: bool,
     http: Option<Http>,
+    /// Whether `stats()` reads the core consumer's counters (HTTP consumers, KafkaConsumer).
+    pub has_stats: bool,
 }
 
 /// What an HTTP consumer's Python class reaches through its handle.
@@ -46,17 +48,16 @@ struct Http {
     url: String,
     dry_run: bool,
     timeout: Option<Duration>,
-    slow_drop: bool,
 }
 
 impl NativeConsumer {
     pub fn new(inner: Arc<dyn Consumer>, blocking: bool) -> Self {
-        NativeConsumer { inner: OffThreadDrop::new(inner, false), blocking, calls_python: false, http: None }
+        NativeConsumer { inner: OffThreadDrop::new(inner, false), blocking, calls_python: false, http: None, has_stats: false }
     }
 
     /// Whether dropping the core consumer may wait (it drains a queue).
     pub fn slow_drop(&self) -> bool {
-        self.http.as_ref().is_some_and(|h| h.slow_drop)
+        self.inner.is_slow()
     }
 
     fn http(&self) -> PyResult<&Http> {
@@ -120,7 +121,9 @@ impl NativeConsumer {
     /// HTTP consumers: the counters of core's `Stats`, by name: nothing is lost without a
     /// trace.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        self.http()?;
+        if !self.has_stats {
+            self.http()?;
+        }
         let s = self.inner.stats();
         let d = PyDict::new(py);
         d.set_item("sent", s.sent)?;
@@ -189,7 +192,13 @@ impl Consumer for Stdout {
 
 #[pyfunction]
 fn console_consumer() -> NativeConsumer {
-    NativeConsumer { inner: OffThreadDrop::new(Arc::new(Stdout), false), blocking: false, calls_python: true, http: None }
+    NativeConsumer {
+        inner: OffThreadDrop::new(Arc::new(Stdout), false),
+        blocking: false,
+        calls_python: true,
+        http: None,
+        has_stats: false,
+    }
 }
 
 /// `LoggingConsumer(prefix, backupCount, when)`; `None` is core's default.
@@ -238,8 +247,8 @@ fn http_handle(
             url: url.to_owned(),
             dry_run,
             timeout: request_timeout_ms.map(Duration::from_millis),
-            slow_drop,
         }),
+        has_stats: true,
     }
 }
 
@@ -319,8 +328,16 @@ fn async_batch_consumer(
     .build()
     .map_err(constructor_to_py)?;
     let ms = config.request_timeout_ms;
+    config.on_give_up = Some(give_up_reporter(on_error));
+    let c = AsyncBatchConsumer::with_transport(url_prefix, config, transport.clone()).map_err(constructor_to_py)?;
+    Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, false, true))
+}
+
+/// The core's give-up callback for a consumer with `on_error(records, exception)`: records
+/// given up on are logged as a warning and handed to `on_error` (if given).
+pub fn give_up_reporter(on_error: Option<Py<PyAny>>) -> sensorsanalytics::GiveUpCallback {
     let on_error = on_error.filter(|f| Python::attach(|py| !f.is_none(py)));
-    config.on_give_up = Some(Arc::new(move |records: &[String], e: &sensorsanalytics::Error| {
+    Arc::new(move |records: &[String], e: &sensorsanalytics::Error| {
         // On a background thread: tell the user's callback and the host's logging, unless
         // the interpreter is going away.
         if crate::lifecycle::exiting() {
@@ -335,9 +352,7 @@ fn async_batch_consumer(
                 }
             }
         });
-    }));
-    let c = AsyncBatchConsumer::with_transport(url_prefix, config, transport.clone()).map_err(constructor_to_py)?;
-    Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, false, true))
+    })
 }
 
 /// `DebugConsumer(url_prefix, write_data, request_timeout)`: the verdicts are printed with
@@ -384,6 +399,7 @@ fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("max_batch_size", options::DEFAULT_MAX_BATCH_SIZE)?;
     d.set_item("max_size", options::DEFAULT_QUEUE_SIZE)?;
     d.set_item("write_data", options::DEFAULT_WRITE_DATA)?;
+    d.set_item("kafka_max_size", options::DEFAULT_KAFKA_QUEUE_SIZE)?;
     Ok(d)
 }
 

@@ -11,6 +11,7 @@ mod consumer;
 mod datetime;
 mod error;
 mod identity;
+mod kafka_consumer;
 mod lifecycle;
 mod log;
 mod recording;
@@ -27,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::SensorsAnalytics>()?;
     m.add_class::<identity::SensorsAnalyticsIdentity>()?;
     consumer::register(m)?;
+    kafka_consumer::register(m)?;
     lifecycle::register_module(m)?;
     recording::register(m)?;
     m.add("SDK_VERSION", sensorsanalytics::SDK_VERSION)?;
