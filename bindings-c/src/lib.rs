@@ -26,6 +26,9 @@ pub mod consumer;
 
 pub mod http_consumer;
 
+// KafkaConsumer:
+pub mod kafka_consumer;
+
 // sa_recording: records kept in memory, for your own tests:
 pub mod recording;
 

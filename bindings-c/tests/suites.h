@@ -11,6 +11,8 @@ void run_consumer_tests(const char *work_dir);
 void run_http_tests(const char *receiver_path, const char *work_dir);
 /* tls_test.c: HTTPS with a test CA (trusted via SSL_CERT_FILE; refused certificates). */
 void run_tls_tests(const char *receiver_path, const char *work_dir);
+/* kafka_test.c: KafkaConsumer against the local broker (SA_KAFKA_TOOL names sa-kafka-tool). */
+void run_kafka_tests(void);
 /* thread_test.c: one client used by many threads. */
 void run_thread_tests(const char *work_dir);
 
