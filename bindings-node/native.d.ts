@@ -120,6 +120,13 @@ export interface ConsumerStats {
   corrupt: number
 }
 
+/**
+ * `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings={})`; `settings` are
+ * librdkafka's, as strings. A record given up on outside flush()/close() has no caller to
+ * throw to: it is said on stderr (as AsyncBatchConsumer's) and counted in stats().failed.
+ */
+export declare function kafkaConsumer(bootstrapServers: string, topic: string, maxSize?: number | undefined | null, settings?: Record<string, string> | undefined | null): NativeConsumer
+
 /** The profile operations, as `ProfileOp.Set` etc. in JS (numbers 0 to 5). */
 export declare const enum ProfileOp {
   Set = 0,

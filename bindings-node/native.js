@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeConsumer = nativeBinding.NativeConsumer
 module.exports.NativeRecording = nativeBinding.NativeRecording
+module.exports.kafkaConsumer = nativeBinding.kafkaConsumer
 module.exports.ProfileOp = nativeBinding.ProfileOp
 module.exports.registerClasses = nativeBinding.registerClasses
 module.exports.SDK_VERSION = nativeBinding.SDK_VERSION

@@ -18,7 +18,7 @@ use crate::error::{self, Failure};
 use crate::task::{self, ConsumerTask, Op};
 
 /// Reads a consumer's counters; only consumers that keep them have one.
-type StatsSource = Arc<dyn Fn() -> Stats + Send + Sync>;
+pub(crate) type StatsSource = Arc<dyn Fn() -> Stats + Send + Sync>;
 
 #[napi]
 pub struct NativeConsumer {
@@ -55,6 +55,11 @@ impl NativeConsumer {
     /// A handle on a core consumer made elsewhere in the binding (recording.rs).
     pub(crate) fn from_core(inner: Arc<dyn Consumer>) -> Self {
         NativeConsumer { inner, stats: None }
+    }
+
+    /// A handle on a core consumer that keeps counters (kafka_consumer.rs).
+    pub(crate) fn with_stats(inner: Arc<dyn Consumer>, stats: StatsSource) -> Self {
+        NativeConsumer { inner, stats: Some(stats) }
     }
 }
 

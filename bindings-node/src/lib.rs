@@ -16,6 +16,7 @@ mod error;
 mod identity;
 mod js;
 mod json_props;
+mod kafka_consumer;
 mod raw;
 mod recording;
 mod site;
