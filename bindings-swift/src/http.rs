@@ -57,7 +57,7 @@ impl From<Stats> for HttpStats {
     }
 }
 
-fn with_stats<C: Consumer + 'static>(consumer: C, stats: fn(&C) -> Stats) -> Arc<NativeConsumer> {
+pub(crate) fn with_stats<C: Consumer + 'static>(consumer: C, stats: fn(&C) -> Stats) -> Arc<NativeConsumer> {
     let consumer = Arc::new(consumer);
     let reader = Arc::clone(&consumer);
     Arc::new(NativeConsumer { inner: consumer, stats: Some(Box::new(move || stats(&reader))) })

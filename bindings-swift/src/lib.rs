@@ -15,6 +15,7 @@ mod consumer;
 mod error;
 mod http;
 mod jvm;
+mod kafka;
 mod recording;
 mod value;
 
