@@ -85,6 +85,7 @@ static void test_records_read_back_in_each_users_order(void) {
     CHECK(s.sent == USERS * PER_USER && s.failed == 0 && s.dropped == 0 && s.queue_depth == 0);
     CHECK_OK(sa_close(sa));
     CHECK_OK(sa_free(sa));
+    sa_consumer_free(consumer);
 
     snprintf(args, sizeof args, "read %s %s %d 60", bootstrap, topic, USERS * PER_USER);
     CHECK(run_tool(args, out, sizeof out) == 0);
@@ -142,6 +143,7 @@ static void test_unknown_topic(void) {
     CHECK(stats_of(consumer).failed == 1);
     sa_close(sa);
     CHECK_OK(sa_free(sa));
+    sa_consumer_free(consumer);
 }
 
 static void test_bad_arguments(void) {
