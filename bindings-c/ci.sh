@@ -65,6 +65,11 @@ else
     fail 1 "cargo test -p sensorsanalytics-c"
 fi
 
+# --- the local Kafka broker's tool for tests/kafka_test.c (it starts the broker on first use) --
+cargo build -q -p sa-kafka-tool
+export SA_KAFKA_TOOL="$CARGO_TARGET_DIR/debug/sa-kafka-tool"
+export SA_REQUIRE_KAFKA=1
+
 # --- 3. the C tests, compiled as C99 and as C++17, plainly and under valgrind -----------------
 # Each run prints `N passed, N failed` last; the totals add them up.
 run_c_tests() {

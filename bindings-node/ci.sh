@@ -34,6 +34,11 @@ echo "== sa-receiver (loopback server for the HTTP tests)"
 cargo build --release -p sa-receiver --manifest-path "$repo/Cargo.toml"
 export SA_RECEIVER="$CARGO_TARGET_DIR/release/sa-receiver"
 
+echo "== sa-kafka-tool (the local Kafka broker and its reader, for test/kafka.test.js)"
+cargo build -p sa-kafka-tool --manifest-path "$repo/Cargo.toml"
+export SA_KAFKA_TOOL="$CARGO_TARGET_DIR/debug/sa-kafka-tool"
+export SA_REQUIRE_KAFKA=1
+
 echo "== Rust unit tests of the binding"
 cargo test --release -p sensorsanalytics-node --manifest-path "$repo/Cargo.toml"
 

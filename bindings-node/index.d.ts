@@ -197,6 +197,19 @@ export declare class AsyncBatchConsumer extends NativeBackedConsumer {
   stats(): ConsumerStats;
 }
 
+/** KafkaConsumer's options: librdkafka's queue in records (100000), librdkafka settings. */
+export interface KafkaOptions {
+  maxSize?: number;
+  settings?: Record<string, string | number | boolean>;
+}
+
+/** Each record as one message on a Kafka topic, keyed by distinct_id (lib/kafka_consumer.js). */
+export declare class KafkaConsumer extends NativeBackedConsumer {
+  constructor(bootstrapServers: string, topic: string, options?: KafkaOptions);
+  /** The counters of records acknowledged, given up on, refused and waiting. */
+  stats(): ConsumerStats;
+}
+
 /** Each record to the debug API, verdicts on stdout; a rejected record is a
  * SensorsAnalyticsDebugException, reported as DefaultConsumer's failures. */
 export declare class DebugConsumer extends NativeBackedConsumer {

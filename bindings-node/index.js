@@ -17,6 +17,7 @@ const {
   ConcurrentLoggingConsumer,
 } = require('./lib/consumers.js');
 const { RecordingConsumer } = require('./lib/recording.js');
+const { KafkaConsumer } = require('./lib/kafka_consumer.js');
 
 // The native half throws these classes and checks identities against this one.
 native.registerClasses(
@@ -38,6 +39,7 @@ module.exports = {
   LoggingConsumer,
   ConcurrentLoggingConsumer,
   RecordingConsumer,
+  KafkaConsumer,
   SensorsAnalyticsException: errors.SensorsAnalyticsException,
   SensorsAnalyticsIllegalDataException: errors.SensorsAnalyticsIllegalDataException,
   SensorsAnalyticsNetworkException: errors.SensorsAnalyticsNetworkException,

@@ -17,6 +17,11 @@ echo "--- loopback receiver for the HTTP tests (tests/receiver)"
 export SA_RECEIVER="$CARGO_TARGET_DIR/debug/sa-receiver"
 export SA_REQUIRE_RECEIVER=1
 
+echo "--- local Kafka broker and its reader for the KafkaConsumer tests (tests/kafka)"
+(cd "$root" && cargo build --locked --quiet -p sa-kafka-tool)
+export SA_KAFKA_TOOL="$CARGO_TARGET_DIR/debug/sa-kafka-tool"
+export SA_REQUIRE_KAFKA=1
+
 echo "--- tinyproxy and ca-certificates for the HTTPS/proxy tests (tests/test_network.py)"
 bash "$root/scripts/ensure-apt.sh" tinyproxy update-ca-certificates:ca-certificates
 export SA_REQUIRE_PROXY=1

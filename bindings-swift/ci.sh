@@ -58,6 +58,9 @@ else
 fi
 
 # --- 3. Kotlin: mvn test ---------------------------------------------------------------------
+# KafkaConsumerTest starts the local Kafka broker (tests/kafka) through sa-kafka-tool, which
+# build-native.sh builds; here it must run, not skip.
+export SA_REQUIRE_KAFKA=1
 mvn_args=(-q -B -Dstyle.color=never -Dcargo.profile="$SA_CARGO_PROFILE")
 [ -n "${MAVEN_REPO_LOCAL:-}" ] && mvn_args+=(-Dmaven.repo.local="$MAVEN_REPO_LOCAL")
 reports="$HERE/kotlin/target/surefire-reports"

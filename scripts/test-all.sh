@@ -36,8 +36,14 @@ step "Debian packages for the network tests (tinyproxy, ca-certificates)" 300 \
     scripts/ensure-apt.sh tinyproxy update-ca-certificates:ca-certificates
 export SA_REQUIRE_PROXY=1
 
+# KafkaConsumer's tests (core/tests/kafka.rs, each binding's) start one local Apache Kafka
+# broker (tests/kafka/start.sh: jars from Maven, KRaft, 127.0.0.1); they fail rather than skip
+# here. The broker is stopped at the end.
+export SA_REQUIRE_KAFKA=1
+trap 'bash "$root/tests/kafka/stop.sh"' EXIT
+
 step "core + receiver (cargo test)" 1200 \
-    cargo test -p sensorsanalytics-core -p sa-receiver --all-targets
+    cargo test -p sensorsanalytics-core -p sa-receiver --all-targets --features sensorsanalytics-core/kafka
 step "core doc tests" 600 cargo test -p sensorsanalytics-core --doc
 step "shared vectors agree with the reference SDK" 600 \
     bash -c 'SA_REF_PYTHON="$(scripts/ref-venv.sh)" && "$SA_REF_PYTHON" tests/vectors/tools/check_reference.py'

@@ -482,6 +482,45 @@ typedef struct sa_consumer_stats {
     uint64_t corrupt;
 } sa_consumer_stats;
 
+/**
+ * The parameters of sa_consumer_kafka_new(). Fill it with sa_kafka_options_init() (the
+ * core's defaults), then change what you need.
+ */
+typedef struct sa_kafka_options {
+    /**
+     * librdkafka's queue, in records: a record that finds it full is SA_ERR_NETWORK
+     * (100000; 0 counts as 1).
+     */
+    size_t max_size;
+    /**
+     * Optional (NULL): librdkafka settings as `settings_len` pairs, key then value
+     * (`{"sasl.username", "me", "linger.ms", "10"}`), applied after the SDK's (acks=all,
+     * idempotence, lz4). Copied at construction.
+     */
+    const char *const *settings;
+    /**
+     * The number of key/value pairs in `settings`.
+     */
+    size_t settings_len;
+    /**
+     * How long sa_flush() waits for delivery (10 s).
+     */
+    uint64_t flush_timeout_ms;
+    /**
+     * How long sa_close() waits for delivery before giving up on the rest (10 s).
+     */
+    uint64_t close_timeout_ms;
+    /**
+     * Optional (NULL): told of every record given up on (one per call), on a librdkafka
+     * thread or the thread in sa_flush()/sa_close().
+     */
+    sa_give_up_fn on_give_up;
+    /**
+     * Passed to on_give_up; must stay valid as long as the consumer lives.
+     */
+    void *user_data;
+} sa_kafka_options;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -755,6 +794,27 @@ int sa_consumer_debug_new_with(const char *url_prefix,
  * consumer, SA_ERR_INVALID_ARGUMENT. Safe to call while clients use the consumer.
  */
 int sa_consumer_get_stats(const struct sa_consumer *consumer, struct sa_consumer_stats *out);
+
+/**
+ * Fills `options` with the defaults.
+ */
+int sa_kafka_options_init(struct sa_kafka_options *options);
+
+/**
+ * KafkaConsumer(bootstrap_servers, topic): each record becomes one message on `topic`,
+ * keyed by its distinct_id (item_type:item_id for items) so that one user's records stay
+ * in order, with acks=all, idempotence and lz4. Tracking only queues the record; librdkafka
+ * delivers and retries on its own threads (up to message.timeout.ms, 5 min). `options` may
+ * be NULL for the defaults. A bad topic name or setting is SA_ERR_ILLEGAL_DATA; the broker
+ * is not contacted here. sa_flush() waits for delivery (SA_ERR_NETWORK, naming the broker
+ * and the last error, if records are still pending or were given up on); sa_close() waits
+ * close_timeout_ms, then gives up on the rest (each told to on_give_up). After fork(), the
+ * child produces through a producer of its own.
+ */
+int sa_consumer_kafka_new(const char *bootstrap_servers,
+                          const char *topic,
+                          const struct sa_kafka_options *options,
+                          struct sa_consumer **out);
 
 /**
  * Makes an empty recording in `*out`; free it with sa_recording_free().

@@ -295,9 +295,9 @@ pub unsafe extern "C" fn sa_async_batch_options_init(
 }
 
 /// The C callback and its user data, made callable from the sender threads.
-struct GiveUp {
-    callback: unsafe extern "C" fn(*mut c_void, *const *const c_char, usize, c_int, *const c_char),
-    user_data: *mut c_void,
+pub(crate) struct GiveUp {
+    pub callback: unsafe extern "C" fn(*mut c_void, *const *const c_char, usize, c_int, *const c_char),
+    pub user_data: *mut c_void,
 }
 
 // SAFETY: sa_async_batch_options documents that on_give_up is called on sender threads with
@@ -306,7 +306,7 @@ unsafe impl Send for GiveUp {}
 unsafe impl Sync for GiveUp {}
 
 impl GiveUp {
-    fn call(&self, records: &[String], error: &Error) {
+    pub(crate) fn call(&self, records: &[String], error: &Error) {
         let texts: Vec<CString> = records
             .iter()
             .map(|r| CString::new(r.as_str()).unwrap_or_default())

@@ -29,6 +29,9 @@ pub mod network;
 
 pub mod http_consumer;
 
+// KafkaConsumer:
+pub mod kafka_consumer;
+
 // sa_recording: records kept in memory, for your own tests:
 pub mod recording;
 

@@ -33,5 +33,6 @@ int main(int argc, char **argv) {
     run_http_tests(argc == 4 ? argv[3] : NULL, argv[2]);
     run_tls_tests(argc == 4 ? argv[3] : NULL, argv[2]);
     run_thread_tests(argv[2]);
+    run_kafka_tests();
     return test_summary();
 }

@@ -14,6 +14,8 @@ void run_tls_tests(const char *receiver_path, const char *work_dir);
 /* options_test.c: the shared consumer-option vectors under vectors_dir/options; returns how
    many cases ran (-1: the file is missing or malformed). */
 int run_option_vectors(const char *vectors_dir);
+/* kafka_test.c: KafkaConsumer against the local broker (SA_KAFKA_TOOL names sa-kafka-tool). */
+void run_kafka_tests(void);
 /* thread_test.c: one client used by many threads. */
 void run_thread_tests(const char *work_dir);
 

@@ -51,7 +51,8 @@ impl NativeConsumer {
         NativeConsumer { inner, http: false }
     }
 
-    /// A handle on one of the HTTP consumers (http_consumer.rs).
+    /// A handle on a consumer with counters: the HTTP consumers (http_consumer.rs) and
+    /// KafkaConsumer (kafka_consumer.rs).
     pub(crate) fn http(inner: Arc<dyn Consumer>) -> Self {
         NativeConsumer { inner, http: true }
     }

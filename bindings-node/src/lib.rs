@@ -17,6 +17,7 @@ mod http_consumer;
 mod identity;
 mod js;
 mod json_props;
+mod kafka_consumer;
 mod raw;
 mod recording;
 mod site;

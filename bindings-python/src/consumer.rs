@@ -34,6 +34,8 @@ pub struct NativeConsumer {
     /// Whether it calls Python code itself (ConsoleConsumer prints through `sys.stdout`).
     pub calls_python: bool,
     http: Option<Http>,
+    /// Whether `stats()` reads the core consumer's counters (HTTP consumers, KafkaConsumer).
+    pub has_stats: bool,
 }
 
 /// What an HTTP consumer's Python class reaches through its handle.
@@ -43,17 +45,16 @@ struct Http {
     url: String,
     dry_run: bool,
     timeout: Option<Duration>,
-    slow_drop: bool,
 }
 
 impl NativeConsumer {
     pub fn new(inner: Arc<dyn Consumer>, blocking: bool) -> Self {
-        NativeConsumer { inner: OffThreadDrop::new(inner, false), blocking, calls_python: false, http: None }
+        NativeConsumer { inner: OffThreadDrop::new(inner, false), blocking, calls_python: false, http: None, has_stats: false }
     }
 
     /// Whether dropping the core consumer may wait (it drains a queue).
     pub fn slow_drop(&self) -> bool {
-        self.http.as_ref().is_some_and(|h| h.slow_drop)
+        self.inner.is_slow()
     }
 
     fn http(&self) -> PyResult<&Http> {
@@ -117,7 +118,9 @@ impl NativeConsumer {
     /// HTTP consumers: the counters of core's `Stats`, by name: nothing is lost without a
     /// trace.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        self.http()?;
+        if !self.has_stats {
+            self.http()?;
+        }
         let s = self.inner.stats();
         let d = PyDict::new(py);
         d.set_item("sent", s.sent)?;
@@ -186,7 +189,13 @@ impl Consumer for Stdout {
 
 #[pyfunction]
 fn console_consumer() -> NativeConsumer {
-    NativeConsumer { inner: OffThreadDrop::new(Arc::new(Stdout), false), blocking: false, calls_python: true, http: None }
+    NativeConsumer {
+        inner: OffThreadDrop::new(Arc::new(Stdout), false),
+        blocking: false,
+        calls_python: true,
+        http: None,
+        has_stats: false,
+    }
 }
 
 /// `LoggingConsumer(prefix, backupCount, when)`; `None` is core's default.
@@ -236,8 +245,8 @@ pub(crate) fn http_handle(
             url: url.to_owned(),
             dry_run,
             timeout: request_timeout_ms.map(Duration::from_millis),
-            slow_drop,
         }),
+        has_stats: true,
     }
 }
 
@@ -259,6 +268,7 @@ fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("max_batch_size", options::DEFAULT_MAX_BATCH_SIZE)?;
     d.set_item("max_size", options::DEFAULT_QUEUE_SIZE)?;
     d.set_item("write_data", options::DEFAULT_WRITE_DATA)?;
+    d.set_item("kafka_max_size", options::DEFAULT_KAFKA_QUEUE_SIZE)?;
     Ok(d)
 }
 

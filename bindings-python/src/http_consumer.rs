@@ -121,8 +121,16 @@ fn async_batch_consumer(
     .build()
     .map_err(constructor_to_py)?;
     let ms = config.request_timeout_ms;
+    config.on_give_up = Some(give_up_reporter(on_error));
+    let c = AsyncBatchConsumer::with_transport(url_prefix, config, transport.clone()).map_err(constructor_to_py)?;
+    Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, false, true))
+}
+
+/// The core's give-up callback for a consumer with `on_error(records, exception)` (also
+/// KafkaConsumer's): records given up on are logged as a warning and handed to `on_error`.
+pub fn give_up_reporter(on_error: Option<Py<PyAny>>) -> sensorsanalytics::GiveUpCallback {
     let on_error = on_error.filter(|f| Python::attach(|py| !f.is_none(py)));
-    config.on_give_up = Some(Arc::new(move |records: &[String], e: &sensorsanalytics::Error| {
+    Arc::new(move |records: &[String], e: &sensorsanalytics::Error| {
         // On a background thread: tell the user's callback and the host's logging, unless
         // the interpreter is going away.
         if crate::lifecycle::exiting() {
@@ -137,9 +145,7 @@ fn async_batch_consumer(
                 }
             }
         });
-    }));
-    let c = AsyncBatchConsumer::with_transport(url_prefix, config, transport.clone()).map_err(constructor_to_py)?;
-    Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, false, true))
+    })
 }
 
 /// `DebugConsumer(url_prefix, write_data, request_timeout, *, ca_file, proxy, headers,

@@ -12,6 +12,7 @@ mod datetime;
 mod error;
 mod http_consumer;
 mod identity;
+mod kafka_consumer;
 mod lifecycle;
 mod log;
 mod recording;
@@ -29,6 +30,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<identity::SensorsAnalyticsIdentity>()?;
     consumer::register(m)?;
     http_consumer::register(m)?;
+    kafka_consumer::register(m)?;
     lifecycle::register_module(m)?;
     recording::register(m)?;
     m.add("SDK_VERSION", sensorsanalytics::SDK_VERSION)?;

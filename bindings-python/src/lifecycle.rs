@@ -71,6 +71,11 @@ impl<T: Send + 'static> OffThreadDrop<T> {
     pub fn new(value: T, slow: bool) -> Self {
         OffThreadDrop { value: Some(value), slow }
     }
+
+    /// Whether dropping it may wait (and so happens on a thread of its own).
+    pub fn is_slow(&self) -> bool {
+        self.slow
+    }
 }
 
 impl<T: Send + 'static> Deref for OffThreadDrop<T> {

@@ -10,8 +10,9 @@ repo=$(cd "$here/../.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
 case $profile in dev) out=debug ;; *) out=$profile ;; esac
 
-# sa-receiver: the loopback server the HTTP consumer tests start.
-(cd "$repo" && cargo build --quiet --profile "$profile" -p sensorsanalytics-uniffi -p sa-receiver)
+# sa-receiver: the loopback server the HTTP consumer tests start; sa-kafka-tool: the local
+# Kafka broker and its reader, for KafkaConsumerTest.
+(cd "$repo" && cargo build --quiet --profile "$profile" -p sensorsanalytics-uniffi -p sa-receiver -p sa-kafka-tool)
 
 lib=$target_dir/$out/libsensorsanalytics_uniffi.so
 rm -rf "$gen_dir"
@@ -20,4 +21,4 @@ rm -rf "$gen_dir"
 # JNA looks for <os>-<arch>/lib<name>.so on the classpath.
 mkdir -p "$res_dir/linux-x86-64" "$here/target/native-bin"
 cp "$lib" "$res_dir/linux-x86-64/"
-cp "$target_dir/$out/sa-receiver" "$here/target/native-bin/"
+cp "$target_dir/$out/sa-receiver" "$target_dir/$out/sa-kafka-tool" "$here/target/native-bin/"

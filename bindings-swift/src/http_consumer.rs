@@ -56,7 +56,8 @@ impl From<Stats> for HttpStats {
     }
 }
 
-fn http(consumer: impl Consumer + 'static) -> Arc<NativeConsumer> {
+/// A handle on a consumer with counters (the HTTP consumers, and KafkaConsumer in kafka.rs).
+pub(crate) fn http(consumer: impl Consumer + 'static) -> Arc<NativeConsumer> {
     Arc::new(NativeConsumer { inner: Arc::new(consumer), http: true })
 }
 

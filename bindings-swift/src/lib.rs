@@ -16,6 +16,7 @@ mod error;
 mod http_consumer;
 mod jvm;
 mod network;
+mod kafka;
 mod recording;
 mod value;
 

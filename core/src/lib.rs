@@ -44,6 +44,8 @@ pub use consumer::{
     AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, FlushReport,
     GiveUpCallback,
 };
+#[cfg(feature = "kafka")]
+pub use consumer::{KafkaConfig, KafkaConsumer};
 #[cfg(feature = "http")]
 pub use http::{
     encode_data, encode_data_list, FormField, HttpResponse, ReqwestTransport, RetryPolicy, Stats, Transport,

@@ -23,6 +23,7 @@ from .consumer import (
     DefaultConsumer,
     LoggingConsumer,
 )
+from .kafka_consumer import KafkaConsumer
 
 __all__ = [
     "SDK_VERSION",
@@ -36,6 +37,7 @@ __all__ = [
     "DefaultConsumer",
     "BatchConsumer",
     "AsyncBatchConsumer",
+    "KafkaConsumer",
     "DebugConsumer",
     "ConsoleConsumer",
     "LoggingConsumer",

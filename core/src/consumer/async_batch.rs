@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arc_swap::{ArcSwapOption, Guard};
+use arc_swap::ArcSwapOption;
 use crossbeam_channel::{bounded, SendTimeoutError, TrySendError};
 
 use super::{options, Consumer};
@@ -183,40 +183,14 @@ impl AsyncBatchConsumer {
 
     /// This process's pipeline, if it has one yet.
     fn own_engine(&self) -> Option<Arc<Engine>> {
-        self.engine
-            .load_full()
-            .filter(|e| e.generation == fork::generation())
+        fork::own(&self.engine)
     }
 
     /// This process's pipeline, started now in a fork child.
     fn engine_for_send(&self) -> Result<Arc<Engine>> {
-        let generation = fork::generation();
-        let current = self.engine.load_full();
-        if let Some(e) = &current {
-            if e.generation == generation {
-                return Ok(e.clone());
-            }
-        }
-        let new = Arc::new(Engine::start(
-            self.settings.clone(),
-            self.post.clone(),
-            generation,
-        )?);
-        let prev = Guard::into_inner(self.engine.compare_and_swap(&current, Some(new.clone())));
-        let won = match (&prev, &current) {
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-            (None, None) => true,
-            _ => false,
-        };
-        forget_if_stale(prev, generation);
-        forget_if_stale(current, generation);
-        if won {
-            Ok(new)
-        } else {
-            // Another thread started one first; ours ends when `new` is dropped here.
-            self.own_engine()
-                .ok_or_else(|| Error::Network("the async sender was replaced".into()))
-        }
+        fork::own_or_start(&self.engine, |generation| {
+            Engine::start(self.settings.clone(), self.post.clone(), generation)
+        })
     }
 
     pub fn stats(&self) -> Stats {
@@ -288,13 +262,9 @@ impl AsyncBatchConsumer {
     }
 }
 
-fn forget_if_stale(e: Option<Arc<Engine>>, generation: u64) {
-    if let Some(e) = e {
-        if e.generation != generation {
-            // Dropping it could wait on a lock a parent thread held at the fork, and its
-            // threads do not exist here.
-            std::mem::forget(e);
-        }
+impl fork::PerProcess for Engine {
+    fn generation(&self) -> u64 {
+        self.generation
     }
 }
 
@@ -411,6 +381,6 @@ impl Consumer for AsyncBatchConsumer {
 impl Drop for AsyncBatchConsumer {
     fn drop(&mut self) {
         let _ = self.close();
-        forget_if_stale(self.engine.swap(None), fork::generation());
+        fork::forget_if_stale(self.engine.swap(None));
     }
 }

@@ -15,6 +15,8 @@ mod debug;
 #[cfg(feature = "http")]
 mod default;
 mod deferred;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod logging;
 pub mod options;
 mod recording;
@@ -31,6 +33,8 @@ pub use debug::DebugConsumer;
 #[cfg(feature = "http")]
 pub use default::DefaultConsumer;
 pub use deferred::{DeferredConsumer, DeferredOptions, FailureCallback};
+#[cfg(feature = "kafka")]
+pub use kafka::{message_key, KafkaConfig, KafkaConsumer};
 pub use logging::{LoggingConsumer, When};
 pub use recording::{Recorded, RecordingConsumer};
 

@@ -38,6 +38,12 @@ pub const DEFAULT_DEFERRED_QUEUE_SIZE: usize = 10_000;
 pub const DEFAULT_DEFERRED_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// `gzip`: payloads are gzipped (`gzip=1`), as the reference always does.
 pub const DEFAULT_GZIP: bool = true;
+/// `KafkaConsumer(bootstrap_servers, topic, max_size=100000)`: librdkafka's own default
+/// queue (`queue.buffering.max.messages`), far above AsyncBatchConsumer's 1000 because
+/// librdkafka sends while it queues, in batches of up to 10 000.
+pub const DEFAULT_KAFKA_QUEUE_SIZE: usize = 100_000;
+/// How long KafkaConsumer's flush and close wait for delivery, as AsyncBatchConsumer's.
+pub const DEFAULT_KAFKA_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 /// `spool_max_bytes`: 1 GiB.
 pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 1 << 30;
 
@@ -242,6 +248,27 @@ impl HttpOptions {
     /// without a certificate, is an IllegalData error at construction, not at the first send).
     pub fn transport(&self) -> Result<crate::http::ReqwestTransport> {
         crate::http::ReqwestTransport::with_config(self.build()?)
+    }
+}
+
+/// `KafkaConsumer(bootstrap_servers, topic, max_size, settings)`, as given: `settings` are
+/// librdkafka's (`"sasl.username"`, `"linger.ms"`, ...), passed through as strings.
+#[cfg(feature = "kafka")]
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KafkaOptions {
+    pub max_size: Option<f64>,
+    pub settings: Vec<(String, String)>,
+}
+
+#[cfg(feature = "kafka")]
+impl KafkaOptions {
+    /// The full configuration, every other setting at its default.
+    pub fn build(&self) -> Result<super::KafkaConfig> {
+        Ok(super::KafkaConfig {
+            max_size: count("max_size", self.max_size, DEFAULT_KAFKA_QUEUE_SIZE, 1, MAX_RECORDS)?,
+            settings: self.settings.clone(),
+            ..super::KafkaConfig::default()
+        })
     }
 }
 

@@ -1651,6 +1651,24 @@ public static func httpDefault(urlPrefix: String, requestTimeoutMs: Double?)thro
 })
 }
     
+    /**
+     * `KafkaConsumer(bootstrap_servers, topic, max_size, settings)`: `settings` are
+     * librdkafka's, as strings; a `None` `max_size` is the core's default. A record given up
+     * on outside flush()/close() has no caller to throw to: it is said on stderr and counted
+     * in stats().failed.
+     */
+public static func kafka(bootstrapServers: String, topic: String, maxSize: Int64?, settings: [String: String])throws  -> NativeConsumer  {
+    return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
+        uniffiCallStatus in
+    uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_kafka(
+        FfiConverterString.lower(bootstrapServers),
+        FfiConverterString.lower(topic),
+        FfiConverterOptionInt64.lower(maxSize),
+        FfiConverterDictionaryStringString.lower(settings),uniffiCallStatus
+    )
+})
+}
+    
 
     
 open func flush()throws   {try rustCallWithError(FfiConverterTypeSaError_lift) {
@@ -3067,6 +3085,32 @@ fileprivate struct FfiConverterSequenceTypeProperty: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
+    public static func write(_ value: [String: String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: String] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: String]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
 /**
  * The SDK version written as `$lib_version`, for the foreign layers to show.
  */
@@ -3242,6 +3286,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_http_default() != 12645) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_kafka() != 17569) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativerecording_new() != 8471) {

@@ -1,0 +1,45 @@
+'use strict';
+// KafkaConsumer: each record, the same JSON line the other consumers write, as one message on
+// a Kafka topic. The native half (src/kafka_consumer.rs) is the core's KafkaConsumer.
+
+const { kafkaConsumer } = require('../native.js');
+const { NATIVE, NativeBackedConsumer, options } = require('./consumers.js');
+
+/**
+ * `new KafkaConsumer(bootstrapServers, topic, { maxSize, settings })`: produces each record to
+ * `topic`, keyed by its distinct_id (`item_type:item_id` for items) so that one user's records
+ * stay in order, with acks=all, idempotence and lz4. send() only queues (at most `maxSize`
+ * records, 100000 by default; a full queue throws SensorsAnalyticsNetworkException); flush()
+ * and close() wait up to 10 s for delivery and reject with SensorsAnalyticsNetworkException
+ * naming what is pending or was given up on. `settings` are librdkafka's (SASL, TLS,
+ * `client.id`, `linger.ms`, ...): numbers and booleans are passed as their text.
+ */
+class KafkaConsumer extends NativeBackedConsumer {
+  constructor(bootstrapServers, topic, opts) {
+    const { maxSize, settings } = options(opts, 'KafkaConsumer');
+    if (typeof bootstrapServers !== 'string') throw new TypeError('bootstrapServers must be a string');
+    if (typeof topic !== 'string') throw new TypeError('topic must be a string');
+    if (maxSize !== undefined && typeof maxSize !== 'number') throw new TypeError('maxSize must be a number');
+    super(kafkaConsumer(bootstrapServers, topic, maxSize, settingsOf(settings)));
+  }
+
+  /** The counters: sent (acknowledged), failed (given up on), dropped, queueDepth, lastError. */
+  stats() {
+    return this[NATIVE].stats();
+  }
+}
+
+function settingsOf(settings) {
+  if (settings === undefined || settings === null) return undefined;
+  if (typeof settings !== 'object') throw new TypeError('settings must be an object');
+  const out = {};
+  for (const [k, v] of Object.entries(settings)) {
+    if (!['string', 'number', 'boolean'].includes(typeof v)) {
+      throw new TypeError(`settings['${k}'] must be a string, number or boolean`);
+    }
+    out[k] = String(v);
+  }
+  return out;
+}
+
+module.exports = { KafkaConsumer };

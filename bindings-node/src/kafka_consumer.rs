@@ -1,0 +1,39 @@
+//! `kafkaConsumer(bootstrapServers, topic, maxSize?, settings?)`: the core's KafkaConsumer
+//! behind a [`NativeConsumer`] handle (lib/kafka_consumer.js wraps it in the public class).
+//! Converts arguments only; every default and rule is core's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use napi::{Env, Result};
+use napi_derive::napi;
+use sensorsanalytics::consumer::options::KafkaOptions;
+use sensorsanalytics::KafkaConsumer;
+
+use crate::consumer::NativeConsumer;
+use crate::error::{self, Failure};
+
+/// `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings={})`; `settings` are
+/// librdkafka's, as strings. A record given up on outside flush()/close() has no caller to
+/// throw to: it is said on stderr (as AsyncBatchConsumer's) and counted in stats().failed.
+#[napi(catch_unwind)]
+pub fn kafka_consumer(
+    env: Env,
+    bootstrap_servers: String,
+    topic: String,
+    max_size: Option<f64>,
+    settings: Option<HashMap<String, String>>,
+) -> Result<NativeConsumer> {
+    let made = KafkaOptions { max_size, settings: settings.unwrap_or_default().into_iter().collect() }
+        .build()
+        .and_then(|mut config| {
+            config.on_give_up = Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
+                eprintln!("sensorsanalytics: KafkaConsumer gave up on {} records: {}", records.len(), e.message());
+            }));
+            KafkaConsumer::new(&bootstrap_servers, &topic, config)
+        });
+    match made {
+        Ok(c) => Ok(NativeConsumer::http(Arc::new(c))),
+        Err(e) => Err(error::throw(env.raw(), Failure::Core(e))),
+    }
+}

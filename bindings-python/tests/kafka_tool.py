@@ -1,0 +1,55 @@
+"""The local Kafka broker for the KafkaConsumer tests, through tests/kafka/tool
+(``sa-kafka-tool``, built by ci.sh; its path in SA_KAFKA_TOOL): start, create a topic, read a
+topic back with a consumer group."""
+
+import json
+import os
+import subprocess
+import time
+from typing import Any, Dict, List
+
+import pytest
+
+
+def _tool() -> str:
+    path = os.environ.get("SA_KAFKA_TOOL", "")
+    if not path or not os.path.exists(path):
+        _skip("SA_KAFKA_TOOL does not name a built sa-kafka-tool")
+    return path
+
+
+def _skip(why: str) -> None:
+    if os.environ.get("SA_REQUIRE_KAFKA") == "1":
+        pytest.fail("SA_REQUIRE_KAFKA=1 but " + why)
+    pytest.skip(why)
+
+
+def broker() -> str:
+    """The bootstrap address, the broker started if needed."""
+    r = subprocess.run([_tool(), "broker"], capture_output=True, text=True)
+    if r.returncode == 3:
+        _skip(r.stderr.strip())
+    if r.returncode != 0:
+        raise RuntimeError("sa-kafka-tool broker: " + r.stderr)
+    return r.stdout.strip()
+
+
+def new_topic(bootstrap: str, prefix: str, partitions: int = 3) -> str:
+    name = "%s-%d-%d" % (prefix, os.getpid(), time.time_ns())
+    subprocess.run([_tool(), "create", bootstrap, name, str(partitions)], check=True)
+    return name
+
+
+def read(bootstrap: str, topic: str, count: int, timeout: float = 60) -> List[Dict[str, Any]]:
+    """Every message (partition, offset, key, value), in each partition's order."""
+    r = subprocess.run([_tool(), "read", bootstrap, topic, str(count), str(timeout)],
+                       capture_output=True, text=True, check=True)
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def key_of(record: str) -> str:
+    """The key KafkaConsumer gives a record: distinct_id, or item_type:item_id for items."""
+    r = json.loads(record)
+    if r.get("type", "").startswith("item_"):
+        return "%s:%s" % (r["item_type"], r["item_id"])
+    return r["distinct_id"]

@@ -1,0 +1,24 @@
+package sensorsanalytics
+
+import sensorsanalytics.uniffi.NativeConsumer
+
+/**
+ * `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings={})`: each record, the
+ * same JSON line the other consumers write, as one message on [topic], keyed by its
+ * distinct_id (`item_type:item_id` for items) so that one user's records stay in order, with
+ * acks=all, idempotence and lz4. `send` only queues ([maxSize] records at most; a full queue
+ * is a [SensorsAnalyticsNetworkException]); `flush`/`close` wait up to 10 s for delivery and
+ * throw [SensorsAnalyticsNetworkException] naming what is pending or was given up on.
+ * [settings] are librdkafka's (SASL, TLS, `client.id`, `linger.ms`, ...); values are passed
+ * as their text. A null [maxSize] takes the core's default.
+ */
+class KafkaConsumer @JvmOverloads constructor(
+    bootstrapServers: String,
+    topic: String,
+    maxSize: Int? = null,
+    settings: Map<String, Any> = emptyMap(),
+) : NativeBackedConsumer(
+    translated {
+        NativeConsumer.kafka(bootstrapServers, topic, maxSize?.toLong(), settings.mapValues { it.value.toString() })
+    },
+)

@@ -1,0 +1,35 @@
+//! `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings={})` as one more
+//! constructor of [`NativeConsumer`]: producing, keys, retries and delivery reports all stay
+//! in the core.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sensorsanalytics::consumer::options::KafkaOptions;
+use sensorsanalytics::KafkaConsumer;
+
+use crate::consumer::NativeConsumer;
+use crate::error::Result;
+use crate::http_consumer::http;
+
+#[uniffi::export]
+impl NativeConsumer {
+    /// `KafkaConsumer(bootstrap_servers, topic, max_size, settings)`: `settings` are
+    /// librdkafka's, as strings; a `None` `max_size` is the core's default. A record given up
+    /// on outside flush()/close() has no caller to throw to: it is said on stderr and counted
+    /// in stats().failed.
+    #[uniffi::constructor]
+    pub fn kafka(
+        bootstrap_servers: String,
+        topic: String,
+        max_size: Option<i64>,
+        settings: HashMap<String, String>,
+    ) -> Result<Arc<Self>> {
+        let mut config = KafkaOptions { max_size: max_size.map(|n| n as f64), settings: settings.into_iter().collect() }
+            .build()?;
+        config.on_give_up = Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
+            eprintln!("sensorsanalytics: KafkaConsumer gave up on {} records: {}", records.len(), e.message());
+        }));
+        Ok(http(KafkaConsumer::new(&bootstrap_servers, &topic, config)?))
+    }
+}

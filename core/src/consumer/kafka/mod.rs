@@ -1,0 +1,321 @@
+//! `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings={})` (issue 17): each
+//! record, the same JSON line every other consumer writes, becomes one Kafka message, keyed
+//! by its `distinct_id` (the item key for items) so that one user's records stay in order.
+//!
+//! `send` hands the record to librdkafka's bounded in-memory queue and returns; librdkafka
+//! batches, compresses and retries on its own threads. Nothing is lost silently: a full
+//! queue or a closed consumer is the caller's Network error and counts as `dropped`; a record
+//! the broker did not take after librdkafka's retries (`message.timeout.ms`, 5 minutes by
+//! default) counts as `failed`, goes to `on_give_up`, and is the error of the flush or close
+//! that waited for it. `close` (and dropping the consumer) waits up to `close_timeout` for
+//! delivery, then gives up on the rest, reported the same way.
+//!
+//! Fork: as AsyncBatchConsumer. librdkafka's threads do not exist in a child, so a child
+//! makes a producer of its own on its first record and never touches the parent's; what the
+//! parent had queued stays the parent's to deliver.
+
+mod key;
+mod producer;
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
+use rdkafka::config::ClientConfig;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{BaseRecord, Producer as _, PurgeConfig};
+
+use super::{options, Consumer, FlushReport, GiveUpCallback};
+use crate::error::{Error, Result};
+use crate::fork;
+use crate::http::{Counters, Stats};
+
+pub use key::message_key;
+
+/// After the close timeout, how long close waits for the reports of what it gave up on.
+const CLOSE_GRACE: Duration = Duration::from_millis(500);
+
+/// KafkaConsumer's settings after the rules (see `options::KafkaOptions`).
+#[derive(Clone)]
+pub struct KafkaConfig {
+    /// librdkafka's queue, in records (`queue.buffering.max.messages`); `send` fails when it
+    /// is full.
+    pub max_size: usize,
+    /// librdkafka settings, applied after ours (SASL, TLS, client.id, linger.ms, ...).
+    pub settings: Vec<(String, String)>,
+    /// How long `Consumer::flush` waits for delivery (10 s, as AsyncBatchConsumer).
+    pub flush_timeout: Duration,
+    /// How long `close` waits for delivery before giving up on the rest (10 s).
+    pub close_timeout: Duration,
+    /// Told of every record given up on, on a librdkafka thread or a flushing caller's.
+    pub on_give_up: Option<GiveUpCallback>,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        KafkaConfig {
+            max_size: options::DEFAULT_KAFKA_QUEUE_SIZE,
+            settings: Vec::new(),
+            flush_timeout: options::DEFAULT_KAFKA_FLUSH_TIMEOUT,
+            close_timeout: options::DEFAULT_KAFKA_FLUSH_TIMEOUT,
+            on_give_up: None,
+        }
+    }
+}
+
+impl fmt::Debug for KafkaConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Settings may hold a SASL password: names only.
+        let names: Vec<&str> = self.settings.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("KafkaConfig")
+            .field("max_size", &self.max_size)
+            .field("settings", &names)
+            .field("flush_timeout", &self.flush_timeout)
+            .field("close_timeout", &self.close_timeout)
+            .field("on_give_up", &self.on_give_up.is_some())
+            .finish()
+    }
+}
+
+/// One process's producer and its counters.
+struct Engine {
+    generation: u64,
+    counters: Arc<Counters>,
+    /// `None` once closed; a send racing the close still holds its own `Arc`, and what it
+    /// queued is purged, and reported, when that `Arc` goes.
+    producer: ArcSwapOption<producer::Producer>,
+}
+
+impl Engine {
+    /// Records accepted and not yet delivered or given up on.
+    fn pending(&self) -> u64 {
+        let c = &self.counters;
+        let done = c.sent.load(Ordering::Acquire) + c.failed.load(Ordering::Acquire);
+        c.accepted.load(Ordering::Acquire).saturating_sub(done)
+    }
+}
+
+pub struct KafkaConsumer {
+    bootstrap_servers: String,
+    topic: String,
+    max_size: usize,
+    client_config: ClientConfig,
+    on_give_up: Option<GiveUpCallback>,
+    flush_timeout: Duration,
+    close_timeout: Duration,
+    engine: ArcSwapOption<Engine>,
+    closed: AtomicBool,
+}
+
+/// Kafka's rule for topic names: 1 to 249 of `[a-zA-Z0-9._-]`, and not `.` or `..`.
+fn check_topic(topic: &str) -> Result<()> {
+    let ok_chars = topic.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if topic.is_empty() || topic.len() > 249 || !ok_chars || topic == "." || topic == ".." {
+        return Err(Error::IllegalData(format!(
+            "KafkaConsumer: '{topic}' is not a Kafka topic name (1 to 249 letters, digits, '.', '_' or '-')"
+        )));
+    }
+    Ok(())
+}
+
+impl KafkaConsumer {
+    /// Checks the arguments and starts the producer. It does not connect yet: a broker that
+    /// is down now is an error of the records' delivery, not of the constructor, so that a
+    /// service can start before its broker.
+    pub fn new(bootstrap_servers: &str, topic: &str, config: KafkaConfig) -> Result<Self> {
+        if bootstrap_servers.trim().is_empty() {
+            return Err(Error::IllegalData(
+                "KafkaConsumer: bootstrap_servers must name at least one broker (host:port)".into(),
+            ));
+        }
+        check_topic(topic)?;
+        let client_config = producer::client_config(bootstrap_servers, config.max_size, &config.settings)?;
+        let c = KafkaConsumer {
+            bootstrap_servers: bootstrap_servers.to_owned(),
+            topic: topic.to_owned(),
+            max_size: config.max_size,
+            client_config,
+            on_give_up: config.on_give_up,
+            flush_timeout: config.flush_timeout,
+            close_timeout: config.close_timeout,
+            engine: ArcSwapOption::empty(),
+            closed: AtomicBool::new(false),
+        };
+        c.engine.store(Some(Arc::new(c.start_engine(fork::generation())?)));
+        Ok(c)
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.bootstrap_servers
+    }
+
+    fn start_engine(&self, generation: u64) -> Result<Engine> {
+        let counters = Arc::new(Counters::default());
+        let context = producer::Context {
+            counters: counters.clone(),
+            on_give_up: self.on_give_up.clone(),
+            topic: self.topic.clone(),
+            bootstrap_servers: self.bootstrap_servers.clone(),
+        };
+        let p = producer::start(&self.client_config, context)?;
+        Ok(Engine { generation, counters, producer: ArcSwapOption::from_pointee(p) })
+    }
+
+    /// This process's engine, if it has one yet.
+    fn own_engine(&self) -> Option<Arc<Engine>> {
+        fork::own(&self.engine)
+    }
+
+    /// This process's engine, started now in a fork child.
+    fn engine_for_send(&self) -> Result<Arc<Engine>> {
+        fork::own_or_start(&self.engine, |generation| self.start_engine(generation))
+    }
+
+    /// The counters, in the HTTP consumers' shape: `queue_depth` is what librdkafka holds
+    /// (queued or in a request); `retried` and `in_flight` stay 0 (librdkafka retries inside).
+    pub fn stats(&self) -> Stats {
+        match self.own_engine() {
+            Some(e) => e.counters.snapshot(e.pending() as usize),
+            None => Stats::default(),
+        }
+    }
+
+    /// Waits until librdkafka has delivered or given up on everything queued (this thread's
+    /// records and others'), or `timeout` passes, and says what happened meanwhile.
+    pub fn flush_report(&self, timeout: Duration) -> FlushReport {
+        let Some(engine) = self.own_engine() else {
+            return FlushReport::default();
+        };
+        let c = &engine.counters;
+        let (sent0, failed0) = (c.sent.load(Ordering::Acquire), c.failed.load(Ordering::Acquire));
+        let deadline = Instant::now() + timeout;
+        if let Some(p) = engine.producer.load_full() {
+            let _ = p.flush(timeout);
+        }
+        // librdkafka's count falls as a report is taken off its queue, a moment before our
+        // callback has counted it: wait for the counters too.
+        while engine.pending() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        FlushReport {
+            sent: c.sent.load(Ordering::Acquire) - sent0,
+            failed: c.failed.load(Ordering::Acquire) - failed0,
+            pending: engine.pending(),
+            spooled: false,
+        }
+    }
+
+    fn report_error(&self, what: &str, r: FlushReport, engine: &Engine) -> Result<()> {
+        let last = engine.counters.last_error().unwrap_or_else(|| "none".into());
+        if r.pending > 0 {
+            return Err(Error::Network(format!(
+                "{what} timed out with {} records not yet delivered to Kafka at {} (last error: {last})",
+                r.pending, self.bootstrap_servers
+            )));
+        }
+        if r.failed > 0 {
+            return Err(Error::Network(format!(
+                "{} records could not be delivered to Kafka: {last}",
+                r.failed
+            )));
+        }
+        Ok(())
+    }
+
+    fn refuse(&self, engine: Option<&Engine>, message: String) -> Error {
+        if let Some(e) = engine {
+            Counters::add(&e.counters.dropped, 1);
+        }
+        Error::Network(message)
+    }
+}
+
+impl fork::PerProcess for Engine {
+    fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
+impl Consumer for KafkaConsumer {
+    fn stats(&self) -> Stats {
+        KafkaConsumer::stats(self)
+    }
+
+    fn send(&self, record: &str) -> Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            let e = self.own_engine();
+            return Err(self.refuse(e.as_deref(), "the KafkaConsumer is closed; record dropped".into()));
+        }
+        let engine = self.engine_for_send()?;
+        let Some(p) = engine.producer.load_full() else {
+            return Err(self.refuse(Some(&engine), "the KafkaConsumer is closed; record dropped".into()));
+        };
+        let key = key::message_key(record);
+        let mut message = BaseRecord::<str, str>::to(&self.topic).payload(record);
+        if let Some(k) = key.as_deref() {
+            message = message.key(k);
+        }
+        // Counted before librdkafka has it, so that its report cannot come first.
+        Counters::add(&engine.counters.accepted, 1);
+        match p.send(message) {
+            Ok(()) => Ok(()),
+            Err((e, _)) => {
+                engine.counters.accepted.fetch_sub(1, Ordering::AcqRel);
+                let why = match e {
+                    KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull) => {
+                        format!("the KafkaConsumer queue is full ({} records); record dropped", self.max_size)
+                    }
+                    e => format!("Kafka refused the record: {e}; record dropped"),
+                };
+                Err(self.refuse(Some(&engine), why))
+            }
+        }
+    }
+
+    /// Waits (up to `flush_timeout`) for delivery; an error says how many records are still
+    /// pending or were given up on.
+    fn flush(&self) -> Result<()> {
+        let r = self.flush_report(self.flush_timeout);
+        match self.own_engine() {
+            Some(e) => self.report_error("flush", r, &e),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits up to `close_timeout` for delivery, gives up on the rest (each record reported to
+    /// `on_give_up`), and stops librdkafka's threads. Idempotent; later sends fail.
+    fn close(&self) -> Result<()> {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let Some(engine) = self.own_engine() else {
+            return Ok(());
+        };
+        let failed0 = engine.counters.failed.load(Ordering::Acquire);
+        let mut r = self.flush_report(self.close_timeout);
+        if let Some(p) = engine.producer.swap(None) {
+            if r.pending > 0 {
+                // Give up on what is left, so that its reports (failed, on_give_up) come now.
+                p.purge(PurgeConfig::default().queue().inflight());
+                let _ = p.flush(CLOSE_GRACE);
+            }
+            drop(p);
+        }
+        r.failed = engine.counters.failed.load(Ordering::Acquire) - failed0;
+        r.pending = engine.pending();
+        self.report_error("close", r, &engine)
+    }
+}
+
+impl Drop for KafkaConsumer {
+    fn drop(&mut self) {
+        let _ = self.close();
+        fork::forget_if_stale(self.engine.swap(None));
+    }
+}
