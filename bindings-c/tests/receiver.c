@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "receiver.h"
 
+#include "harness.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,16 @@ int receiver_start(receiver *r, const char *exe, const char *out, const char *co
     line[strcspn(line, "\r\n")] = '\0';
     snprintf(r->url, sizeof r->url, "%s", line + 10);
     return 0;
+}
+
+int receiver_start_in(receiver *r, const char *exe, const char *dir, const char *name, const char *const *extra) {
+    char out[1024];
+    snprintf(out, sizeof out, "%s/%s.jsonl", dir, name);
+    if (receiver_start(r, exe, out, extra) != 0) {
+        check_failed(__FILE__, __LINE__, "cannot start %s", exe);
+        return 0;
+    }
+    return 1;
 }
 
 void receiver_stop(receiver *r) {

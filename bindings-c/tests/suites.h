@@ -11,6 +11,9 @@ void run_consumer_tests(const char *work_dir);
 void run_http_tests(const char *receiver_path, const char *work_dir);
 /* tls_test.c: HTTPS with a test CA (trusted via SSL_CERT_FILE; refused certificates). */
 void run_tls_tests(const char *receiver_path, const char *work_dir);
+/* spool_test.c: issue 12's failures (half-failing receiver, outage, SIGKILL, shared
+   directory, torn tail, full spool, read-only directory, RLIMIT_FSIZE, fork): 0 lost. */
+void run_spool_tests(const char *receiver_path, const char *work_dir);
 /* thread_test.c: one client used by many threads. */
 void run_thread_tests(const char *work_dir);
 
