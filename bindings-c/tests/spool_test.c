@@ -583,18 +583,20 @@ void run_spool_tests(const char *receiver_path, const char *work_dir) {
     run_test("spool_half_failing_no_spool", test_half_failing);
     run_test("spool_half_failing_with_spool", test_half_failing_spool);
     run_test("spool_down_then_back", test_down_then_back);
-    run_test("spool_four_processes", test_four_processes);
     run_test("spool_torn_tail", test_torn_tail);
     run_test("spool_full", test_spool_full);
     if (scale_down) {
         /* valgrind runs one thread at a time, ~30x slower: the 50 ms promise cannot be timed,
-           a drain does not finish within a close bound, and it reports the parent's threads
-           as leaked in a forked child. The plain runs (c99, cpp17) run these. */
+           a drain does not finish within a close bound, and its leak check of a forked child
+           (which ends with _exit) now and then fails the child on the parent's thread
+           bookkeeping. The plain runs (c99, cpp17) run these. */
+        skip_test("spool_four_processes", "forked children, not under valgrind");
         skip_test("spool_sigkill_mid_burst", "timing promise, not under valgrind");
         skip_test("spool_disk_full_rlimit_fsize", "child's close bound, not under valgrind");
         skip_test("spool_fork", "valgrind reports the parent's threads in a forked child");
         return;
     }
+    run_test("spool_four_processes", test_four_processes);
     run_test("spool_sigkill_mid_burst", test_sigkill_mid_burst);
     run_test("spool_disk_full_rlimit_fsize", test_disk_full);
     run_test("spool_fork", test_fork);
