@@ -38,17 +38,35 @@ fn spool_dir(name: &str) -> PathBuf {
 }
 
 fn spool(dir: &std::path::Path, max_bytes: u64) -> Option<SpoolConfig> {
-    Some(SpoolConfig { dir: dir.to_owned(), max_bytes, fsync: false })
+    Some(SpoolConfig {
+        dir: dir.to_owned(),
+        max_bytes,
+        fsync: false,
+    })
 }
 
 fn track(client: &Client, i: u64) -> sensorsanalytics::Result<()> {
-    client.track(Some(&call_site!()), &format!("u{}", i % 13), "Reliability", Some(&props(i)), false)
+    client.track(
+        Some(&call_site!()),
+        &format!("u{}", i % 13),
+        "Reliability",
+        Some(&props(i)),
+        false,
+    )
 }
 
 /// Counts the receiver's records against the seqs `expected` accepts in 0..n; writes the
 /// row; panics (the test fails) on a loss, an unknown record or a duplicate with another
 /// _track_id.
-fn finish(scenario: &str, started: Instant, r: &Receiver, n: u64, expected: impl Fn(u64) -> bool, reported: u64, note: String) {
+fn finish(
+    scenario: &str,
+    started: Instant,
+    r: &Receiver,
+    n: u64,
+    expected: impl Fn(u64) -> bool,
+    reported: u64,
+    note: String,
+) {
     let records = r.records();
     let t = tally(&records, n, seq);
     let lost = t.lost.iter().filter(|s| expected(**s)).count() as u64;
@@ -62,7 +80,10 @@ fn finish(scenario: &str, started: Instant, r: &Receiver, n: u64, expected: impl
         problems.push(format!("{} unexpected records", t.unexpected));
     }
     if dup_tid != t.duplicated {
-        problems.push(format!("{} duplicates, only {dup_tid} with the same _track_id", t.duplicated));
+        problems.push(format!(
+            "{} duplicates, only {dup_tid} with the same _track_id",
+            t.duplicated
+        ));
     }
     let f = Figures {
         lost,
@@ -81,8 +102,14 @@ fn down30_defaults_no_spool() {
     let r = Receiver::start(RConfig::default()).unwrap();
     r.go_down(Duration::from_secs(30));
     let c = Arc::new(
-        AsyncBatchConsumer::new(&r.url(), AsyncBatchConfig { close_timeout: Duration::from_secs(60), ..AsyncBatchConfig::default() })
-            .unwrap(),
+        AsyncBatchConsumer::new(
+            &r.url(),
+            AsyncBatchConfig {
+                close_timeout: Duration::from_secs(60),
+                ..AsyncBatchConfig::default()
+            },
+        )
+        .unwrap(),
     );
     let client = Client::new(c.clone(), Config::default());
     // 900 records, within the default queue of 1000, tracked while the receiver is down.
@@ -95,8 +122,22 @@ fn down30_defaults_no_spool() {
     let close = Instant::now();
     client.close().unwrap();
     let s = c.stats();
-    let note = format!("close {:.1} s, failed={} dropped={} retried={}", close.elapsed().as_secs_f64(), s.failed, s.dropped, s.retried);
-    finish("spool/down30-defaults-no-spool", started, &r, 900, |_| true, s.failed + s.dropped, note);
+    let note = format!(
+        "close {:.1} s, failed={} dropped={} retried={}",
+        close.elapsed().as_secs_f64(),
+        s.failed,
+        s.dropped,
+        s.retried
+    );
+    finish(
+        "spool/down30-defaults-no-spool",
+        started,
+        &r,
+        900,
+        |_| true,
+        s.failed + s.dropped,
+        note,
+    );
 }
 
 #[test]
@@ -112,7 +153,11 @@ fn flaky50_no_spool() {
         seed: 3,
         ..Faults::default()
     };
-    let r = Receiver::start(RConfig { faults, ..RConfig::default() }).unwrap();
+    let r = Receiver::start(RConfig {
+        faults,
+        ..RConfig::default()
+    })
+    .unwrap();
     // The consumer: flush_max_time=1, flush_size=50, max_batch_size=50,
     // max_size=20000, request_timeout=2000, the default close bound (10 s).
     let c = Arc::new(
@@ -138,7 +183,15 @@ fn flaky50_no_spool() {
     let took = close.elapsed().as_secs_f64();
     let s = c.stats();
     let note = format!("close {took:.1} s ({closed:?}), retried={}", s.retried);
-    finish("spool/flaky50-no-spool", started, &r, 10_000, |_| true, s.failed + s.dropped, note);
+    finish(
+        "spool/flaky50-no-spool",
+        started,
+        &r,
+        10_000,
+        |_| true,
+        s.failed + s.dropped,
+        note,
+    );
     assert!(took < 10.5, "close took {took} s");
 }
 
@@ -149,7 +202,16 @@ fn down_back_restart() {
     let r = Receiver::start(RConfig::default()).unwrap();
     r.go_down(Duration::from_secs(4));
     {
-        let c = Arc::new(BatchConsumer::with_spool(&r.url(), 50, Some(2000), spool(&dir, 1 << 30).unwrap(), Arc::new(ReqwestTransport::new())).unwrap());
+        let c = Arc::new(
+            BatchConsumer::with_spool(
+                &r.url(),
+                50,
+                Some(2000),
+                spool(&dir, 1 << 30).unwrap(),
+                Arc::new(ReqwestTransport::new()),
+            )
+            .unwrap(),
+        );
         let client = Client::new(c.clone(), Config::default());
         for i in 0..3000 {
             track(&client, i).unwrap();
@@ -157,10 +219,25 @@ fn down_back_restart() {
         client.close().unwrap();
     }
     assert!(r.wait_up(Duration::from_secs(30)));
-    let next = AsyncBatchConsumer::new(&r.url(), AsyncBatchConfig { spool: spool(&dir, 1 << 30), ..AsyncBatchConfig::default() }).unwrap();
+    let next = AsyncBatchConsumer::new(
+        &r.url(),
+        AsyncBatchConfig {
+            spool: spool(&dir, 1 << 30),
+            ..AsyncBatchConfig::default()
+        },
+    )
+    .unwrap();
     next.close().unwrap();
     let note = format!("replayed={}", next.stats().replayed);
-    finish("spool/down-back-restart", started, &r, 3000, |_| true, 0, note);
+    finish(
+        "spool/down-back-restart",
+        started,
+        &r,
+        3000,
+        |_| true,
+        0,
+        note,
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -171,7 +248,16 @@ fn torn_tail() {
     let r = Receiver::start(RConfig::default()).unwrap();
     r.go_down(Duration::from_secs(3600));
     {
-        let c = Arc::new(AsyncBatchConsumer::new(&r.url(), AsyncBatchConfig { spool: spool(&dir, 1 << 30), ..AsyncBatchConfig::default() }).unwrap());
+        let c = Arc::new(
+            AsyncBatchConsumer::new(
+                &r.url(),
+                AsyncBatchConfig {
+                    spool: spool(&dir, 1 << 30),
+                    ..AsyncBatchConfig::default()
+                },
+            )
+            .unwrap(),
+        );
         let client = Client::new(c, Config::default());
         for i in 0..2000 {
             track(&client, i).unwrap();
@@ -189,10 +275,25 @@ fn torn_tail() {
     bytes.extend_from_slice(&[0x1e, 0xff, 0, 0, 0, 1, 2]); // half a frame: a crash mid-write
     std::fs::write(last, bytes).unwrap();
     let r2 = Receiver::start(RConfig::default()).unwrap();
-    let next = AsyncBatchConsumer::new(&r2.url(), AsyncBatchConfig { spool: spool(&dir, 1 << 30), ..AsyncBatchConfig::default() }).unwrap();
+    let next = AsyncBatchConsumer::new(
+        &r2.url(),
+        AsyncBatchConfig {
+            spool: spool(&dir, 1 << 30),
+            ..AsyncBatchConfig::default()
+        },
+    )
+    .unwrap();
     next.close().unwrap();
     let corrupt = next.stats().corrupt;
-    finish("spool/torn-tail", started, &r2, 2000, |_| true, corrupt, format!("corrupt={corrupt}"));
+    finish(
+        "spool/torn-tail",
+        started,
+        &r2,
+        2000,
+        |_| true,
+        corrupt,
+        format!("corrupt={corrupt}"),
+    );
     assert_eq!(corrupt, 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -205,7 +306,16 @@ fn full() {
     r.go_down(Duration::from_secs(3600));
     let mut refused = std::collections::BTreeSet::new();
     let s = {
-        let c = Arc::new(AsyncBatchConsumer::new(&r.url(), AsyncBatchConfig { spool: spool(&dir, 256 * 1024), ..AsyncBatchConfig::default() }).unwrap());
+        let c = Arc::new(
+            AsyncBatchConsumer::new(
+                &r.url(),
+                AsyncBatchConfig {
+                    spool: spool(&dir, 256 * 1024),
+                    ..AsyncBatchConfig::default()
+                },
+            )
+            .unwrap(),
+        );
         let client = Client::new(c.clone(), Config::default());
         for i in 0..10_000 {
             if let Err(e) = track(&client, i) {
@@ -220,10 +330,29 @@ fn full() {
         c.stats()
     };
     let r2 = Receiver::start(RConfig::default()).unwrap();
-    let next = AsyncBatchConsumer::new(&r2.url(), AsyncBatchConfig { spool: spool(&dir, 1 << 30), ..AsyncBatchConfig::default() }).unwrap();
+    let next = AsyncBatchConsumer::new(
+        &r2.url(),
+        AsyncBatchConfig {
+            spool: spool(&dir, 1 << 30),
+            ..AsyncBatchConfig::default()
+        },
+    )
+    .unwrap();
     next.close().unwrap();
-    let note = format!("refused at the call={} (not counted as sent), dropped={}", refused.len(), s.dropped);
-    finish("spool/full", started, &r2, 10_000, |i| !refused.contains(&i), refused.len() as u64, note);
+    let note = format!(
+        "refused at the call={} (not counted as sent), dropped={}",
+        refused.len(),
+        s.dropped
+    );
+    finish(
+        "spool/full",
+        started,
+        &r2,
+        10_000,
+        |i| !refused.contains(&i),
+        refused.len() as u64,
+        note,
+    );
     assert!(!refused.is_empty() && s.dropped == refused.len() as u64);
     let _ = std::fs::remove_dir_all(&dir);
 }
