@@ -144,31 +144,31 @@ test('a 50%-failing receiver, no spool: everything within the default close boun
 
 test('spool: down, the process exits, the next one sends what it left', async () => {
   await withSpool(4000, async ({ r, spool, started }) => {
-  await runChild(`const sa = new sdk.SensorsAnalytics(new sdk.BatchConsumer(url, { maxSize: 50, requestTimeout: 2000, spoolDir: spool }));
-    for (let i = 0; i < 3000; i++) sa.track('u1', 'Reliability', { seq: i });
-    sa.close();`, r.url, spool);
-  await waitUp(r);
-  const s = await drain(r.url, spool);
-  finish('spool/down-back-restart', started, r.records(), range(0, 3000), { note: `replayed=${s.replayed}` });
+    await runChild(`const sa = new sdk.SensorsAnalytics(new sdk.BatchConsumer(url, { maxSize: 50, requestTimeout: 2000, spoolDir: spool }));
+      for (let i = 0; i < 3000; i++) sa.track('u1', 'Reliability', { seq: i });
+      sa.close();`, r.url, spool);
+    await waitUp(r);
+    const s = await drain(r.url, spool);
+    finish('spool/down-back-restart', started, r.records(), range(0, 3000), { note: `replayed=${s.replayed}` });
   });
 });
 
 test('spool: SIGKILL mid-burst, then a restart', async () => {
   await withSpool(4000, async ({ r, spool, started }) => {
-  const p = child(`const sa = new sdk.SensorsAnalytics(new sdk.AsyncBatchConsumer(url, { spoolDir: spool }));
-    let i = 0;
-    (function burst() {
-      for (let k = 0; k < 500; k++, i++) sa.track('u' + (i % 13), 'Reliability', { seq: i });
-      process.stdout.write(i + '\\n');
-      setTimeout(burst, 20);
-    })();`, r.url, spool);
-  const lines = readline.createInterface({ input: p.stdout });
-  let handed = 0;
-  let first = null;
-  const firstLine = new Promise((res) => (first = res));
-  lines.on('line', (l) => {
-    handed = Number(l);
-    first();
+    const p = child(`const sa = new sdk.SensorsAnalytics(new sdk.AsyncBatchConsumer(url, { spoolDir: spool }));
+      let i = 0;
+      (function burst() {
+        for (let k = 0; k < 500; k++, i++) sa.track('u' + (i % 13), 'Reliability', { seq: i });
+        process.stdout.write(i + '\\n');
+        setTimeout(burst, 20);
+      })();`, r.url, spool);
+    const lines = readline.createInterface({ input: p.stdout });
+    let handed = 0;
+    let first = null;
+    const firstLine = new Promise((res) => (first = res));
+    lines.on('line', (l) => {
+      handed = Number(l);
+      first();
   });
   await firstLine;
   await sleep(1500);
@@ -189,31 +189,37 @@ test('spool: SIGKILL mid-burst, then a restart', async () => {
 
 test('spool: four processes share one directory', async () => {
   await withSpool(2000, async ({ r, spool, started }) => {
-  const body = `const k = Number(process.argv[3]);
-    const sa = new sdk.SensorsAnalytics(new sdk.AsyncBatchConsumer(url, { flushMaxTime: 0.2, spoolDir: spool }));
-    for (let i = 0; i < 2500; i++) sa.track('p' + k, 'Reliability', { seq: k * 2500 + i });
-    sa.close();`;
-  await Promise.all([0, 1, 2, 3].map((k) => runChild(body, r.url, spool, [k])));
-  await waitUp(r);
-  const s = await drain(r.url, spool);
-  finish('spool/4-processes', started, r.records(), range(0, 10000), { note: `replayed by the next process=${s.replayed}` });
+    const body = `const k = Number(process.argv[3]);
+      const sa = new sdk.SensorsAnalytics(new sdk.AsyncBatchConsumer(url, { flushMaxTime: 0.2, spoolDir: spool }));
+      for (let i = 0; i < 2500; i++) sa.track('p' + k, 'Reliability', { seq: k * 2500 + i });
+      sa.close();`;
+    await Promise.all([0, 1, 2, 3].map((k) => runChild(body, r.url, spool, [k])));
+    await waitUp(r);
+    const s = await drain(r.url, spool);
+    finish('spool/4-processes', started, r.records(), range(0, 10000), { note: `replayed by the next process=${s.replayed}` });
   });
 });
 
 test('spool: a torn tail is skipped, counted, the rest delivered', async () => {
-  await withSpool(3000, async ({ r, spool, started }) => {
-  await runChild(`const sa = new sdk.SensorsAnalytics(new sdk.AsyncBatchConsumer(url, { spoolDir: spool }));
-    for (let i = 0; i < 2000; i++) sa.track('u1', 'Reliability', { seq: i });
-    sa.close();`, r.url, spool);
-  const segs = fs.readdirSync(spool).filter((f) => f.endsWith('.saspool')).sort();
-  fs.appendFileSync(path.join(spool, segs[segs.length - 1]), Buffer.from([0x1e, 0xff, 0, 0, 0, 1, 2]));
-  await waitUp(r);
-  const s = await drain(r.url, spool);
-  finish('spool/torn-tail', started, r.records(), range(0, 2000), {
-    reported: s.corrupt,
-    note: `corrupt=${s.corrupt}`,
-    problems: s.corrupt === 1 ? [] : [`corrupt=${s.corrupt}, expected 1`],
-  });
+  // The writer's receiver stays down (so the records stay spooled however slow the child
+  // is to start); a fresh receiver gets what the next process sends.
+  await withSpool(600000, async ({ r: down, spool, started }) => {
+    await runChild(`const sa = new sdk.SensorsAnalytics(new sdk.AsyncBatchConsumer(url, { spoolDir: spool }));
+      for (let i = 0; i < 2000; i++) sa.track('u1', 'Reliability', { seq: i });
+      sa.close();`, down.url, spool);
+    const segs = fs.readdirSync(spool).filter((f) => f.endsWith('.saspool')).sort();
+    fs.appendFileSync(path.join(spool, segs[segs.length - 1]), Buffer.from([0x1e, 0xff, 0, 0, 0, 1, 2]));
+    const r = await startReceiver(tmp());
+    try {
+      const s = await drain(r.url, spool);
+      finish('spool/torn-tail', started, r.records(), range(0, 2000), {
+        reported: s.corrupt,
+        note: `corrupt=${s.corrupt}`,
+        problems: s.corrupt === 1 ? [] : [`corrupt=${s.corrupt}, expected 1`],
+      });
+    } finally {
+      await r.stop();
+    }
   });
 });
 
@@ -257,13 +263,13 @@ test('spool: full, records refused at the call and counted, the rest delivered',
 
 test('spool: disk-full writes (RLIMIT_FSIZE)', async () => {
   await withSpool(2000, async ({ r, spool, started }) => {
-  // Files may not grow past 200 KiB; SIGXFSZ ignored, so such a write fails with EFBIG.
-  await runChild(`const sa = new sdk.SensorsAnalytics(new sdk.AsyncBatchConsumer(url, { spoolDir: spool }));
-    const pad = 'x'.repeat(100);
-    for (let i = 0; i < 20000; i++) sa.track('u1', 'Reliability', { seq: i, pad });
-    sa.close();`, r.url, spool, [], "trap '' XFSZ; ulimit -f 200");
-  await waitUp(r);
-  const s = await drain(r.url, spool);
-  finish('spool/rlimit-fsize', started, r.records(), range(0, 20000), { note: `replayed by the next process=${s.replayed}` });
+    // Files may not grow past 200 KiB; SIGXFSZ ignored, so such a write fails with EFBIG.
+    await runChild(`const sa = new sdk.SensorsAnalytics(new sdk.AsyncBatchConsumer(url, { spoolDir: spool }));
+      const pad = 'x'.repeat(100);
+      for (let i = 0; i < 20000; i++) sa.track('u1', 'Reliability', { seq: i, pad });
+      sa.close();`, r.url, spool, [], "trap '' XFSZ; ulimit -f 200");
+    await waitUp(r);
+    const s = await drain(r.url, spool);
+    finish('spool/rlimit-fsize', started, r.records(), range(0, 20000), { note: `replayed by the next process=${s.replayed}` });
   });
 });

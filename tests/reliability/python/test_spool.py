@@ -206,21 +206,26 @@ def test_torn_tail(tmp_path):
     """A spool whose last segment ends in half a frame (a crash mid-write): the torn record
     is skipped and counted (reported), everything before it delivered."""
     started = time.time()
-    with spool_receiver(tmp_path, 3000) as (r, spool):
+    # The writer's receiver stays down (so the records stay spooled however slow the child
+    # is to start); a fresh receiver gets what the next process sends.
+    with spool_receiver(tmp_path, 600000) as (down, spool):
         run_child("""
             c = sa.SensorsAnalytics(sa.AsyncBatchConsumer(url, spool_dir=spool))
             for i in range(2000):
                 c.track("u1", "Reliability", {"seq": i})
             c.close()
-        """, r.url, spool)
-        last = sorted(spool.glob("*.saspool"))[-1]
-        with open(str(last), "ab") as f:
-            f.write(b"\x1e\xff\x00\x00\x00\x01\x02")
-        wait_up(r)
+        """, down.url, spool)
+    last = sorted(spool.glob("*.saspool"))[-1]
+    with open(str(last), "ab") as f:
+        f.write(b"\x1e\xff\x00\x00\x00\x01\x02")
+    r = Receiver(tmp_path)
+    try:
         corrupt = int(run_child("c = sa.AsyncBatchConsumer(url, spool_dir=spool); c.close(); print(c.stats()['corrupt'])",
                                 r.url, spool))
         finish("spool/torn-tail", started, r, range(2000), reported=corrupt, note="corrupt=%d" % corrupt,
                problems=["corrupt=%d, expected 1" % corrupt] if corrupt != 1 else [])
+    finally:
+        r.stop()
 
 
 def test_spool_full(tmp_path):
