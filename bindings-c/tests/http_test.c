@@ -18,13 +18,7 @@ static const char *receiver_exe;
 static const char *work;
 
 static int start(receiver *r, const char *name, const char *const *extra) {
-    char out[1024];
-    snprintf(out, sizeof out, "%s/%s.jsonl", work, name);
-    if (receiver_start(r, receiver_exe, out, extra) != 0) {
-        check_failed(__FILE__, __LINE__, "cannot start %s", receiver_exe);
-        return 0;
-    }
-    return 1;
+    return receiver_start_in(r, receiver_exe, work, name, extra);
 }
 
 /* A client on `consumer` (the caller keeps its handle, to read the counters). */

@@ -32,6 +32,7 @@ int main(int argc, char **argv) {
     run_consumer_tests(argv[2]);
     run_http_tests(argc == 4 ? argv[3] : NULL, argv[2]);
     run_tls_tests(argc == 4 ? argv[3] : NULL, argv[2]);
+    run_spool_tests(argc == 4 ? argv[3] : NULL, argv[2]);
     run_thread_tests(argv[2]);
     run_kafka_tests();
     return test_summary();

@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include "harness.h"
+
 #include <signal.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -57,6 +59,16 @@ int receiver_start(receiver *r, const char *exe, const char *out, const char *co
     line[strcspn(line, "\r\n")] = '\0';
     snprintf(r->url, sizeof r->url, "%s", line + 10);
     return 0;
+}
+
+int receiver_start_in(receiver *r, const char *exe, const char *dir, const char *name, const char *const *extra) {
+    char out[1024];
+    snprintf(out, sizeof out, "%s/%s.jsonl", dir, name);
+    if (receiver_start(r, exe, out, extra) != 0) {
+        check_failed(__FILE__, __LINE__, "cannot start %s", exe);
+        return 0;
+    }
+    return 1;
 }
 
 void receiver_stop(receiver *r) {

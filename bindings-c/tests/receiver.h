@@ -18,6 +18,9 @@ typedef struct {
 /* Starts `exe --port 0 --out <out> <extra...>` (extra: NULL-terminated, may be NULL).
    Returns 0 when it printed its URL. */
 int receiver_start(receiver *r, const char *exe, const char *out, const char *const *extra);
+/* receiver_start with the out file `dir`/`name`.jsonl; a failure is a failed check of the
+   running test (harness.h). Returns 1 when started. */
+int receiver_start_in(receiver *r, const char *exe, const char *dir, const char *name, const char *const *extra);
 /* Stops it and waits for it. */
 void receiver_stop(receiver *r);
 /* Records accepted so far (lines of the out file). */

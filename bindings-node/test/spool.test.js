@@ -6,56 +6,11 @@
 const { test, describe } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const sdk = require('..');
 const receiver = require('./support/receiver.js');
-
-const PKG = JSON.stringify(path.resolve(__dirname, '..'));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function tmpdir() {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'sa-spool-'));
-}
-
-function segments(dir) {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.saspool')).sort();
-}
-
-async function waitUp(r) {
-  for (let i = 0; i < 400; i++) {
-    try {
-      await r.records();
-      return;
-    } catch {
-      await sleep(50);
-    }
-  }
-  throw new Error('the receiver did not come back');
-}
-
-/** Every seq in 0..n arrived; duplicates only with the same _track_id. */
-async function assertNoneLost(r, n, label) {
-  const recs = await r.records();
-  const seen = new Map();
-  for (const x of recs) {
-    const ids = seen.get(x.properties.seq) || new Set();
-    ids.add(x._track_id);
-    seen.set(x.properties.seq, ids);
-  }
-  const lost = [];
-  for (let i = 0; i < n; i++) if (!seen.has(i)) lost.push(i);
-  console.log(`${label}: ${n} handed over, ${recs.length} received, ${lost.length} lost, ${recs.length - seen.size} duplicated`);
-  assert.deepEqual(lost.slice(0, 10), [], `lost ${lost.length}`);
-  for (const ids of seen.values()) assert.equal(ids.size, 1, 'a record arrived twice with different _track_ids');
-}
-
-function runNode(script, args) {
-  const out = spawnSync(process.execPath, ['-e', script, ...args], { encoding: 'utf8', timeout: 60000 });
-  assert.equal(out.status, 0, out.stderr);
-  return out.stdout;
-}
+const { PKG, sleep, tmpdir, segments, waitUp, assertNoneLost, runNode } = require('./support/spool.js');
 
 describe('spool (spoolDir)', () => {
   test('receiver down then back: flush does not wait, nothing lost', async () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The reliability suite (issue 6): faults, exit, fork, files, a real nginx, FFI panic
-# guards and memory, from Rust, Python and Node. Installs what it needs (nginx from the
+# The reliability suite (issues 6 and 12): faults, the spool, exit, fork, files, a real nginx,
+# FFI panic guards and memory, from Rust, Python and Node. Installs what it needs (nginx from the
 # Debian archive, Python tools into a venv under the cache dir), builds the receiver, the
 # Rust scenarios, the Python module (a wheel, as bindings-python/tools/env.sh builds it) and
 # the Node addon, runs every scenario, prints one table, and ends with exactly
@@ -172,14 +172,21 @@ fi
 if [ $rust_ok = 1 ]; then
     run rust-faults "$(test_exe faults)" --test-threads=16 &
     pids+=($!)
+    # Issue 12 (spool, 30 s outage with defaults, flaky receiver): mostly waiting as well.
+    run rust-spool "$(test_exe spool)" --test-threads=8 &
+    pids+=($!)
 fi
 if [ $py_ok = 1 ]; then
     pytest_in faults && run python-faults "${PYTEST[@]}" -n 10 "$here/python/test_faults.py" &
+    pids+=($!)
+    pytest_in spool && run python-spool "${PYTEST[@]}" -n 4 "$here/python/test_spool.py" &
     pids+=($!)
 fi
 if [ $node_ok = 1 ]; then
     # flush()/close() wait on libuv's pool: room for all ten scenarios at once.
     run node-faults env UV_THREADPOOL_SIZE=16 node --test "$here/node/faults.test.js" &
+    pids+=($!)
+    run node-spool node --test "$here/node/spool.test.js" &
     pids+=($!)
     # CPU-bound (1 000 000 calls, about a minute: the binding's track() is slow when it
     # throws), so it runs beside the waiting fault scenarios.
