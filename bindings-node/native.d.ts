@@ -7,6 +7,17 @@
 // returns the record when the client was created for a JS consumer (else undefined). `json` is
 // lib/properties.js's fast form.
 
+/** A profile operation's code (the core's `ProfileOp`). */
+export type ProfileOp = number
+/** The core's profile operations by name, set at load (src/raw.rs). */
+export declare const ProfileOp: {
+  readonly Set: ProfileOp
+  readonly SetOnce: ProfileOp
+  readonly Increment: ProfileOp
+  readonly Append: ProfileOp
+  readonly Unset: ProfileOp
+  readonly Delete: ProfileOp
+}
 /** A client made by createClient. */
 export type ClientHandle = { readonly __sensorsanalyticsClient: unique symbol }
 /** A consumer, as NativeConsumer.handle() gives it to createClient. */
@@ -65,22 +76,23 @@ export declare class NativeConsumer {
    * the consumer's own thread. Every number is as the user gave it (undefined: core's
    * default): core's options rules apply.
    */
-  static defaultConsumer(urlPrefix: string, requestTimeoutMs?: number | undefined | null, onFailure?: (error: Error) => void): NativeConsumer
+  static defaultConsumer(urlPrefix: string, requestTimeoutMs?: number | undefined | null, onFailure?: (error: Error) => void, network?: NetworkArgs | undefined | null): NativeConsumer
   /**
    * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: sends every `max_size`
    * records, on the consumer's own thread.
    */
-  static batch(urlPrefix: string, maxSize?: number | undefined | null, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null, onFailure?: (error: Error) => void): NativeConsumer
+  static batch(urlPrefix: string, maxSize?: number | undefined | null, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null, onFailure?: (error: Error) => void, network?: NetworkArgs | undefined | null): NativeConsumer
   /**
    * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
    * max_size=1000, request_timeout=None)`: the core's own sender thread; `send` never waits.
+   * `on_error(records, error)` is called on the JS thread with every batch given up on.
    */
-  static asyncBatch(urlPrefix: string, flushMaxTimeSecs?: number | undefined | null, flushSize?: number | undefined | null, maxBatchSize?: number | undefined | null, maxSize?: number | undefined | null, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
+  static asyncBatch(urlPrefix: string, flushMaxTimeSecs?: number | undefined | null, flushSize?: number | undefined | null, maxBatchSize?: number | undefined | null, maxSize?: number | undefined | null, requestTimeoutMs?: number | undefined | null, spool?: SpoolArgs | undefined | null, network?: NetworkArgs | undefined | null, onError?: ((records: string[], error: Error) => void) | undefined | null): NativeConsumer
   /**
    * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`: each record to the
    * debug API, on the consumer's own thread; a rejection is a Debug failure.
    */
-  static debug(urlPrefix: string, writeData?: boolean | undefined | null, requestTimeoutMs?: number | undefined | null, onFailure?: (error: Error) => void): NativeConsumer
+  static debug(urlPrefix: string, writeData?: boolean | undefined | null, requestTimeoutMs?: number | undefined | null, onFailure?: (error: Error) => void, network?: NetworkArgs | undefined | null): NativeConsumer
 }
 
 export declare class NativeRecording {
@@ -139,22 +151,36 @@ export interface ConsumerStats {
   corrupt: number
 }
 
+/** One custom header (`headers` in JS, an object or pairs, becomes a list of these). */
+export interface HeaderArg {
+  name: string
+  value: string
+}
+
+/**
+ * `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings={})`; `settings` are
+ * librdkafka's, as strings. A record given up on outside flush()/close() has no caller to
+ * throw to: it is said on stderr (as AsyncBatchConsumer's) and counted in stats().failed.
+ */
+export declare function kafkaConsumer(bootstrapServers: string, topic: string, maxSize?: number | undefined | null, settings?: Record<string, string> | undefined | null): NativeConsumer
+
+/**
+ * The network options of every HTTP consumer (`caFile`, `proxy`, `headers`, `gzip`), as
+ * given; core applies the defaults and checks every value.
+ */
+export interface NetworkArgs {
+  caFile?: string
+  proxy?: string
+  headers?: Array<HeaderArg>
+  gzip?: boolean
+}
+
 /**
  * Test-only (the shared vectors, tests/vectors/options/): the settings core's normaliser
  * gives a consumer for one option as given, as JSON, or the error thrown as the package's
  * class. Not part of the package's API (index.js does not export it).
  */
 export declare function normalisedConsumerOption(consumer: string, option: string, value?: number | undefined | null): string
-
-/** The profile operations, as `ProfileOp.Set` etc. in JS (numbers 0 to 5). */
-export declare const enum ProfileOp {
-  Set = 0,
-  SetOnce = 1,
-  Increment = 2,
-  Append = 3,
-  Unset = 4,
-  Delete = 5,
-}
 
 /** Called once by index.js with the JS classes the native half throws and checks. */
 export declare function registerClasses(illegalData: unknown, network: unknown, fileLock: unknown, debug: unknown, identity: unknown): void

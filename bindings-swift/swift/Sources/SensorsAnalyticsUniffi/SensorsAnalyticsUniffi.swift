@@ -1270,6 +1270,222 @@ public func FfiConverterTypeForeignConsumer_lower(_ value: ForeignConsumer) -> U
 
 
 /**
+ * Told of every batch AsyncBatchConsumer gives up on, on one of its sender threads: the
+ * records (JSON lines), the error's kind (1 IllegalData, 2 Network, 3 FileLock, 4 Debug, as
+ * the packed calls report it) and message. Implemented by the idiomatic layer, which logs it
+ * and calls the user's `onError`.
+ */
+public protocol GiveUpListener: AnyObject, Sendable {
+    
+    func onGiveUp(records: [String], kind: Int32, message: String) 
+    
+}
+/**
+ * Told of every batch AsyncBatchConsumer gives up on, on one of its sender threads: the
+ * records (JSON lines), the error's kind (1 IllegalData, 2 Network, 3 FileLock, 4 Debug, as
+ * the packed calls report it) and message. Implemented by the idiomatic layer, which logs it
+ * and calls the user's `onError`.
+ */
+open class GiveUpListenerImpl: GiveUpListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_sensorsanalytics_uniffi_fn_clone_giveuplistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_sensorsanalytics_uniffi_fn_free_giveuplistener(handle, $0) }
+    }
+
+    
+
+    
+open func onGiveUp(records: [String], kind: Int32, message: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sensorsanalytics_uniffi_fn_method_giveuplistener_on_give_up(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceString.lower(records),
+        FfiConverterInt32.lower(kind),
+        FfiConverterString.lower(message),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceGiveUpListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceGiveUpListener = UniffiVTableCallbackInterfaceGiveUpListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeGiveUpListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface GiveUpListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeGiveUpListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface GiveUpListener: handle missing in uniffiClone")
+            }
+        },
+        onGiveUp: { (
+            uniffiHandle: UInt64,
+            records: RustBuffer,
+            kind: Int32,
+            message: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeGiveUpListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onGiveUp(
+                     records: try FfiConverterSequenceString.lift(records),
+                     kind: try FfiConverterInt32.lift(kind),
+                     message: try FfiConverterString.lift(message)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceGiveUpListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceGiveUpListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitGiveUpListener() {
+    uniffi_sensorsanalytics_uniffi_fn_init_callback_vtable_giveuplistener(UniffiCallbackInterfaceGiveUpListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGiveUpListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<GiveUpListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = GiveUpListener
+
+    public static func lift(_ handle: UInt64) throws -> GiveUpListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return GiveUpListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: GiveUpListener) -> UInt64 {
+         if let rustImpl = value as? GiveUpListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GiveUpListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: GiveUpListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGiveUpListener_lift(_ handle: UInt64) throws -> GiveUpListener {
+    return try FfiConverterTypeGiveUpListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGiveUpListener_lower(_ value: GiveUpListener) -> UInt64 {
+    return FfiConverterTypeGiveUpListener.lower(value)
+}
+
+
+
+
+
+
+/**
  * Prints a line the foreign language's way (Kotlin `println`, Swift `print`).
  */
 public protocol LinePrinter: AnyObject, Sendable {
@@ -1586,9 +1802,10 @@ public static func logging(prefix: String, backupCount: Double?, when: String?)t
     
     /**
      * `AsyncBatchConsumer(url_prefix, flush_max_time=3, flush_size=20, max_batch_size=100,
-     * max_size=1000, request_timeout=None)`. A `None` takes the core's default.
+     * max_size=1000, request_timeout=None)`. A `None` takes the core's default. `on_give_up`
+     * is told of every batch given up on.
      */
-public static func asyncBatch(urlPrefix: String, flushMaxTimeSecs: Double?, flushSize: Double?, maxBatchSize: Double?, maxSize: Double?, requestTimeoutMs: Double?, spoolDir: String?, spoolMaxBytes: Double?, spoolFsync: Bool?)throws  -> NativeConsumer  {
+public static func asyncBatch(urlPrefix: String, flushMaxTimeSecs: Double?, flushSize: Double?, maxBatchSize: Double?, maxSize: Double?, requestTimeoutMs: Double?, spoolDir: String?, spoolMaxBytes: Double?, spoolFsync: Bool?, onGiveUp: GiveUpListener?, network: NetworkOptions)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_async_batch(
@@ -1600,7 +1817,9 @@ public static func asyncBatch(urlPrefix: String, flushMaxTimeSecs: Double?, flus
         FfiConverterOptionDouble.lower(requestTimeoutMs),
         FfiConverterOptionString.lower(spoolDir),
         FfiConverterOptionDouble.lower(spoolMaxBytes),
-        FfiConverterOptionBool.lower(spoolFsync),uniffiCallStatus
+        FfiConverterOptionBool.lower(spoolFsync),
+        FfiConverterOptionTypeGiveUpListener.lower(onGiveUp),
+        FfiConverterTypeNetworkOptions_lower(network),uniffiCallStatus
     )
 })
 }
@@ -1608,7 +1827,7 @@ public static func asyncBatch(urlPrefix: String, flushMaxTimeSecs: Double?, flus
     /**
      * `BatchConsumer(url_prefix, max_size=50, request_timeout=None)`: `max_size` capped at 50.
      */
-public static func batch(urlPrefix: String, maxSize: Double?, requestTimeoutMs: Double?, spoolDir: String?, spoolMaxBytes: Double?, spoolFsync: Bool?)throws  -> NativeConsumer  {
+public static func batch(urlPrefix: String, maxSize: Double?, requestTimeoutMs: Double?, spoolDir: String?, spoolMaxBytes: Double?, spoolFsync: Bool?, network: NetworkOptions)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_batch(
@@ -1617,7 +1836,8 @@ public static func batch(urlPrefix: String, maxSize: Double?, requestTimeoutMs: 
         FfiConverterOptionDouble.lower(requestTimeoutMs),
         FfiConverterOptionString.lower(spoolDir),
         FfiConverterOptionDouble.lower(spoolMaxBytes),
-        FfiConverterOptionBool.lower(spoolFsync),uniffiCallStatus
+        FfiConverterOptionBool.lower(spoolFsync),
+        FfiConverterTypeNetworkOptions_lower(network),uniffiCallStatus
     )
 })
 }
@@ -1626,14 +1846,15 @@ public static func batch(urlPrefix: String, maxSize: Double?, requestTimeoutMs: 
      * `DebugConsumer(url_prefix, write_data=True, request_timeout=None)`. Its verdict lines go
      * to `printer` (the language's own stdout, where its users look), else to the process's.
      */
-public static func debug(urlPrefix: String, writeData: Bool?, requestTimeoutMs: Double?, printer: LinePrinter?)throws  -> NativeConsumer  {
+public static func debug(urlPrefix: String, writeData: Bool?, requestTimeoutMs: Double?, printer: LinePrinter?, network: NetworkOptions)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_debug(
         FfiConverterString.lower(urlPrefix),
         FfiConverterOptionBool.lower(writeData),
         FfiConverterOptionDouble.lower(requestTimeoutMs),
-        FfiConverterOptionTypeLinePrinter.lower(printer),uniffiCallStatus
+        FfiConverterOptionTypeLinePrinter.lower(printer),
+        FfiConverterTypeNetworkOptions_lower(network),uniffiCallStatus
     )
 })
 }
@@ -1641,12 +1862,13 @@ public static func debug(urlPrefix: String, writeData: Bool?, requestTimeoutMs: 
     /**
      * `DefaultConsumer(url_prefix, request_timeout=None)`: one record per request, synchronous.
      */
-public static func httpDefault(urlPrefix: String, requestTimeoutMs: Double?)throws  -> NativeConsumer  {
+public static func httpDefault(urlPrefix: String, requestTimeoutMs: Double?, network: NetworkOptions)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_http_default(
         FfiConverterString.lower(urlPrefix),
-        FfiConverterOptionDouble.lower(requestTimeoutMs),uniffiCallStatus
+        FfiConverterOptionDouble.lower(requestTimeoutMs),
+        FfiConverterTypeNetworkOptions_lower(network),uniffiCallStatus
     )
 })
 }
@@ -2098,6 +2320,63 @@ public func FfiConverterTypeConsumerDefaults_lower(_ value: ConsumerDefaults) ->
 
 
 /**
+ * One custom header, in the order given.
+ */
+public struct HttpHeader: Equatable, Hashable {
+    public var name: String
+    public var value: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HttpHeader: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHttpHeader: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpHeader {
+        return
+            try HttpHeader(
+                name: FfiConverterString.read(from: &buf), 
+                value: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HttpHeader, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.value, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpHeader_lift(_ buf: RustBuffer) throws -> HttpHeader {
+    return try FfiConverterTypeHttpHeader.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpHeader_lower(_ value: HttpHeader) -> RustBuffer {
+    return FfiConverterTypeHttpHeader.lower(value)
+}
+
+
+/**
  * A snapshot of an HTTP consumer's counters: nothing is lost without a trace (docs/SPEC.md §4).
  */
 public struct HttpStats: Equatable, Hashable {
@@ -2366,6 +2645,72 @@ public func FfiConverterTypeIdentityKeys_lift(_ buf: RustBuffer) throws -> Ident
 #endif
 public func FfiConverterTypeIdentityKeys_lower(_ value: IdentityKeys) -> RustBuffer {
     return FfiConverterTypeIdentityKeys.lower(value)
+}
+
+
+/**
+ * The network options, as given: `None` and empty mean the core's defaults (the system's
+ * CAs, the environment's proxies, no extra header, gzip on); the core checks every value.
+ */
+public struct NetworkOptions: Equatable, Hashable {
+    public var caFile: String?
+    public var proxy: String?
+    public var headers: [HttpHeader]
+    public var gzip: Bool?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(caFile: String?, proxy: String?, headers: [HttpHeader], gzip: Bool?) {
+        self.caFile = caFile
+        self.proxy = proxy
+        self.headers = headers
+        self.gzip = gzip
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NetworkOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNetworkOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NetworkOptions {
+        return
+            try NetworkOptions(
+                caFile: FfiConverterOptionString.read(from: &buf), 
+                proxy: FfiConverterOptionString.read(from: &buf), 
+                headers: FfiConverterSequenceTypeHttpHeader.read(from: &buf), 
+                gzip: FfiConverterOptionBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NetworkOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.caFile, into: &buf)
+        FfiConverterOptionString.write(value.proxy, into: &buf)
+        FfiConverterSequenceTypeHttpHeader.write(value.headers, into: &buf)
+        FfiConverterOptionBool.write(value.gzip, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNetworkOptions_lift(_ buf: RustBuffer) throws -> NetworkOptions {
+    return try FfiConverterTypeNetworkOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNetworkOptions_lower(_ value: NetworkOptions) -> RustBuffer {
+    return FfiConverterTypeNetworkOptions.lower(value)
 }
 
 
@@ -2846,6 +3191,30 @@ fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
     typealias SwiftType = Double?
 
@@ -2910,6 +3279,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeGiveUpListener: FfiConverterRustBuffer {
+    typealias SwiftType = GiveUpListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeGiveUpListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeGiveUpListener.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3031,6 +3424,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeHttpHeader: FfiConverterRustBuffer {
+    typealias SwiftType = [HttpHeader]
+
+    public static func write(_ value: [HttpHeader], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeHttpHeader.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HttpHeader] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [HttpHeader]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeHttpHeader.read(from: &buf))
         }
         return seq
     }
@@ -3246,6 +3664,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sensorsanalytics_uniffi_checksum_method_lineprinter_print_line() != 19102) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_sensorsanalytics_uniffi_checksum_method_giveuplistener_on_give_up() != 40886) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_sensorsanalytics_uniffi_checksum_method_nativerecording_clear() != 56124) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3276,16 +3697,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_logging() != 14410) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_async_batch() != 10060) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_async_batch() != 31194) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_batch() != 4233) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_batch() != 53405) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_debug() != 34922) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_debug() != 46345) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_http_default() != 12645) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_http_default() != 57617) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_kafka() != 17569) {
@@ -3296,6 +3717,7 @@ private let initializationResult: InitializationResult = {
     }
 
     uniffiCallbackInitForeignConsumer()
+    uniffiCallbackInitGiveUpListener()
     uniffiCallbackInitLinePrinter()
     return InitializationResult.ok
 }()

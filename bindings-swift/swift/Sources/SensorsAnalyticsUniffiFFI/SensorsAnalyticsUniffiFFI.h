@@ -271,6 +271,13 @@ typedef void (*UniffiCallbackInterfaceLinePrinterMethod0)(uint64_t, RustBuffer, 
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_GIVE_UP_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_GIVE_UP_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceGiveUpListenerMethod0)(uint64_t, RustBuffer, int32_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FOREIGN_CONSUMER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FOREIGN_CONSUMER
 typedef struct UniffiVTableCallbackInterfaceForeignConsumer {
@@ -289,6 +296,15 @@ typedef struct UniffiVTableCallbackInterfaceLinePrinter {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceLinePrinterMethod0 _Nonnull printLine;
 } UniffiVTableCallbackInterfaceLinePrinter;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_GIVE_UP_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_GIVE_UP_LISTENER
+typedef struct UniffiVTableCallbackInterfaceGiveUpListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceGiveUpListenerMethod0 _Nonnull onGiveUp;
+} UniffiVTableCallbackInterfaceGiveUpListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CLONE_CORECLIENT
@@ -444,22 +460,22 @@ uint64_t uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_logging(Ru
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CONSTRUCTOR_NATIVECONSUMER_ASYNC_BATCH
 #define UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CONSTRUCTOR_NATIVECONSUMER_ASYNC_BATCH
-uint64_t uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_async_batch(RustBuffer url_prefix, RustBuffer flush_max_time_secs, RustBuffer flush_size, RustBuffer max_batch_size, RustBuffer max_size, RustBuffer request_timeout_ms, RustBuffer spool_dir, RustBuffer spool_max_bytes, RustBuffer spool_fsync, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_async_batch(RustBuffer url_prefix, RustBuffer flush_max_time_secs, RustBuffer flush_size, RustBuffer max_batch_size, RustBuffer max_size, RustBuffer request_timeout_ms, RustBuffer spool_dir, RustBuffer spool_max_bytes, RustBuffer spool_fsync, RustBuffer on_give_up, RustBuffer network, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CONSTRUCTOR_NATIVECONSUMER_BATCH
 #define UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CONSTRUCTOR_NATIVECONSUMER_BATCH
-uint64_t uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_batch(RustBuffer url_prefix, RustBuffer max_size, RustBuffer request_timeout_ms, RustBuffer spool_dir, RustBuffer spool_max_bytes, RustBuffer spool_fsync, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_batch(RustBuffer url_prefix, RustBuffer max_size, RustBuffer request_timeout_ms, RustBuffer spool_dir, RustBuffer spool_max_bytes, RustBuffer spool_fsync, RustBuffer network, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CONSTRUCTOR_NATIVECONSUMER_DEBUG
 #define UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CONSTRUCTOR_NATIVECONSUMER_DEBUG
-uint64_t uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_debug(RustBuffer url_prefix, RustBuffer write_data, RustBuffer request_timeout_ms, RustBuffer printer, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_debug(RustBuffer url_prefix, RustBuffer write_data, RustBuffer request_timeout_ms, RustBuffer printer, RustBuffer network, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CONSTRUCTOR_NATIVECONSUMER_HTTP_DEFAULT
 #define UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CONSTRUCTOR_NATIVECONSUMER_HTTP_DEFAULT
-uint64_t uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_http_default(RustBuffer url_prefix, RustBuffer request_timeout_ms, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_http_default(RustBuffer url_prefix, RustBuffer request_timeout_ms, RustBuffer network, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CONSTRUCTOR_NATIVECONSUMER_KAFKA
@@ -505,6 +521,26 @@ void uniffi_sensorsanalytics_uniffi_fn_init_callback_vtable_lineprinter(const Un
 #ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_METHOD_LINEPRINTER_PRINT_LINE
 #define UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_METHOD_LINEPRINTER_PRINT_LINE
 void uniffi_sensorsanalytics_uniffi_fn_method_lineprinter_print_line(uint64_t ptr, RustBuffer line, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CLONE_GIVEUPLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CLONE_GIVEUPLISTENER
+uint64_t uniffi_sensorsanalytics_uniffi_fn_clone_giveuplistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_FREE_GIVEUPLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_FREE_GIVEUPLISTENER
+void uniffi_sensorsanalytics_uniffi_fn_free_giveuplistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_INIT_CALLBACK_VTABLE_GIVEUPLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_INIT_CALLBACK_VTABLE_GIVEUPLISTENER
+void uniffi_sensorsanalytics_uniffi_fn_init_callback_vtable_giveuplistener(const UniffiVTableCallbackInterfaceGiveUpListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_METHOD_GIVEUPLISTENER_ON_GIVE_UP
+#define UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_METHOD_GIVEUPLISTENER_ON_GIVE_UP
+void uniffi_sensorsanalytics_uniffi_fn_method_giveuplistener_on_give_up(uint64_t ptr, RustBuffer records, int32_t kind, RustBuffer message, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_FN_CLONE_NATIVERECORDING
@@ -990,6 +1026,12 @@ uint16_t uniffi_sensorsanalytics_uniffi_checksum_method_nativeconsumer_stats(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_CHECKSUM_METHOD_LINEPRINTER_PRINT_LINE
 #define UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_CHECKSUM_METHOD_LINEPRINTER_PRINT_LINE
 uint16_t uniffi_sensorsanalytics_uniffi_checksum_method_lineprinter_print_line(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_CHECKSUM_METHOD_GIVEUPLISTENER_ON_GIVE_UP
+#define UNIFFI_FFIDEF_UNIFFI_SENSORSANALYTICS_UNIFFI_CHECKSUM_METHOD_GIVEUPLISTENER_ON_GIVE_UP
+uint16_t uniffi_sensorsanalytics_uniffi_checksum_method_giveuplistener_on_give_up(void
     
 );
 #endif
