@@ -47,8 +47,13 @@ pub unsafe extern "C" fn sa_test_normalised_consumer_option(
 /// `s` came from that function, or is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn sa_test_free_string(s: *mut c_char) {
-    if !s.is_null() {
-        // SAFETY: the caller's promise: a CString::into_raw pointer.
-        drop(unsafe { CString::from_raw(s) });
-    }
+    // Guarded like every entry point (tests/reliability/tests/ffi_panic.rs checks): a drop
+    // cannot panic today, but nothing here may ever unwind into C.
+    guard(|| {
+        if !s.is_null() {
+            // SAFETY: the caller's promise: a CString::into_raw pointer.
+            drop(unsafe { CString::from_raw(s) });
+        }
+        Ok(())
+    });
 }

@@ -102,11 +102,8 @@ impl NativeConsumer {
     fn request<'py>(&self, py: Python<'py>, form: &Bound<'py, PyAny>, checked: bool) -> PyResult<Bound<'py, PyAny>> {
         let http = self.http()?;
         let form = transport::form_of(form)?;
-        let mut headers = vec![("User-Agent", sensorsanalytics::USER_AGENT)];
-        if http.dry_run {
-            headers.push(("Dry-Run", "true"));
-        }
-        let resp = crate::lifecycle::detach(py, || http.transport.post_direct(&http.url, &form, &headers, http.timeout))
+        let headers = sensorsanalytics::http::sdk_headers(http.dry_run);
+        let resp = crate::lifecycle::detach(py, || http.transport.post_direct(&http.url, &form, headers, http.timeout))
             .map_err(|e| to_py(e.into()))?;
         if checked {
             sensorsanalytics::http::check_status(&resp).map_err(to_py)?;
@@ -123,17 +120,10 @@ impl NativeConsumer {
         }
         let s = self.inner.stats();
         let d = PyDict::new(py);
-        d.set_item("sent", s.sent)?;
-        d.set_item("failed", s.failed)?;
-        d.set_item("dropped", s.dropped)?;
-        d.set_item("retried", s.retried)?;
-        d.set_item("queue_depth", s.queue_depth)?;
-        d.set_item("in_flight", s.in_flight)?;
+        for (name, n) in s.counters() {
+            d.set_item(name, n)?;
+        }
         d.set_item("last_error", s.last_error)?;
-        d.set_item("spooled", s.spooled)?;
-        d.set_item("replayed", s.replayed)?;
-        d.set_item("spool_bytes", s.spool_bytes)?;
-        d.set_item("corrupt", s.corrupt)?;
         Ok(d)
     }
 }

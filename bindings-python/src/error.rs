@@ -42,9 +42,6 @@ create_exception!(
     "DebugConsumer: the server refused a record (a subclass of Exception only, as in the reference)."
 );
 
-/// The message of the placeholder error that stands for a stashed Python exception.
-const PYTHON_RAISED: &str = "\u{0}sensorsanalytics: a Python consumer raised";
-
 thread_local! {
     static PENDING: RefCell<Option<PyErr>> = const { RefCell::new(None) };
 }
@@ -52,13 +49,13 @@ thread_local! {
 /// Keeps `err` for [`to_py`] and returns the core error that carries it through the core.
 pub fn stash(err: PyErr) -> Error {
     PENDING.with(|p| *p.borrow_mut() = Some(err));
-    Error::Network(PYTHON_RAISED.to_owned())
+    Error::host_raised()
 }
 
 /// The Python exception for a core error: the stashed Python exception if this error stands
 /// for one, else the SDK class of its kind with the core's message.
 pub fn to_py(err: Error) -> PyErr {
-    if err.message() == PYTHON_RAISED {
+    if err.is_host_raised() {
         if let Some(e) = PENDING.with(|p| p.borrow_mut().take()) {
             return e;
         }

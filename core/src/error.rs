@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+/// The message of [`Error::host_raised`]: starts with NUL, which no core text does.
+const HOST_RAISED: &str = "\u{0}sensorsanalytics: a host-language consumer raised";
+
 /// The four failure kinds of docs/SPEC.md §1; `message` carries the reference SDK's text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -54,6 +57,19 @@ impl Error {
             Error::FileLock(m) => Error::FileLock(f(&m)),
             Error::Debug(m) => Error::Debug(f(&m)),
         }
+    }
+
+    /// The error a consumer written in the host language returns when its code raised: the
+    /// binding keeps the host's exception aside and re-raises it when this error comes back
+    /// out of core (core only carries it, as a Network error, the kind of a consumer's
+    /// failure). Recognised by [`Error::is_host_raised`], never by a binding's own text.
+    pub fn host_raised() -> Self {
+        Error::Network(HOST_RAISED.to_owned())
+    }
+
+    /// Whether this error is [`Error::host_raised`].
+    pub fn is_host_raised(&self) -> bool {
+        matches!(self, Error::Network(m) if m == HOST_RAISED)
     }
 
     pub(crate) fn illegal(message: impl Into<String>) -> Self {

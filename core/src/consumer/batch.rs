@@ -149,10 +149,9 @@ impl BatchConsumer {
     /// Sends the buffer in batches of `max_size`, oldest first, stopping at the first batch
     /// that fails (it and everything after it stay buffered).
     fn flush_locked(&self, state: &mut State) -> Result<()> {
-        let headers = [("User-Agent", http::USER_AGENT)];
         let req = Request {
             url: &self.url,
-            headers: &headers,
+            headers: http::sdk_headers(false),
             timeout: self.timeout,
         };
         while !state.buffer.is_empty() {

@@ -101,13 +101,10 @@ impl Consumer for DebugConsumer {
 
     fn send(&self, record: &str) -> Result<()> {
         let form = encode_data_with(record, self.poster.gzip());
-        let mut headers = vec![("User-Agent", http::USER_AGENT)];
-        if !self.write_data {
-            headers.push(("Dry-Run", "true"));
-        }
+        let headers = http::sdk_headers(!self.write_data);
         let resp = match self
             .poster
-            .post(&self.debug_url, &form, &headers, self.timeout)
+            .post(&self.debug_url, &form, headers, self.timeout)
         {
             Ok(r) => r,
             Err(e) => {

@@ -57,8 +57,8 @@ impl Consumer for DefaultConsumer {
 
     fn send(&self, record: &str) -> Result<()> {
         let form = encode_data_with(record, self.poster.gzip());
-        let headers = [("User-Agent", http::USER_AGENT)];
-        let result = match self.poster.post(&self.url, &form, &headers, self.timeout) {
+        let headers = http::sdk_headers(false);
+        let result = match self.poster.post(&self.url, &form, headers, self.timeout) {
             Ok(resp) if resp.is_success() => Ok(()),
             Ok(resp) => Err(Error::Network(status_error(&resp))),
             Err(e) => Err(e.into()),

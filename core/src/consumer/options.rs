@@ -44,6 +44,9 @@ pub const DEFAULT_GZIP: bool = true;
 pub const DEFAULT_KAFKA_QUEUE_SIZE: usize = 100_000;
 /// How long KafkaConsumer's flush and close wait for delivery, as AsyncBatchConsumer's.
 pub const DEFAULT_KAFKA_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a process's exit waits for its open clients to flush (Python's `atexit` hook,
+/// `set_exit_flush_timeout(seconds)`), at most `MAX_FLUSH_MAX_TIME`.
+pub const DEFAULT_EXIT_FLUSH_TIMEOUT: Duration = Duration::from_secs(3);
 /// `spool_max_bytes`: 1 GiB.
 pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 1 << 30;
 

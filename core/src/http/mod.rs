@@ -43,6 +43,19 @@ pub fn check_status(resp: &HttpResponse) -> crate::Result<()> {
 /// Sent as `User-Agent` on every request, naming the SDK and its version.
 pub const USER_AGENT: &str = concat!("sensorsanalytics-rust/", env!("CARGO_PKG_VERSION"));
 
+/// The SDK's own headers on a request: `User-Agent`, and `Dry-Run: true` when the server
+/// is only to check (DebugConsumer's `write_data=False`). One list for every consumer and
+/// for Python's `_do_request`, so no binding spells a header name.
+pub fn sdk_headers(dry_run: bool) -> &'static [(&'static str, &'static str)] {
+    const SEND: &[(&str, &str)] = &[("User-Agent", USER_AGENT)];
+    const CHECK: &[(&str, &str)] = &[("User-Agent", USER_AGENT), ("Dry-Run", "true")];
+    if dry_run {
+        CHECK
+    } else {
+        SEND
+    }
+}
+
 /// Checks a server URL at construction, so a typo fails early rather than on the first send.
 pub(crate) fn check_url(url_prefix: &str) -> crate::Result<reqwest::Url> {
     let url = reqwest::Url::parse(url_prefix).map_err(|e| {

@@ -16,7 +16,6 @@ use crossbeam_channel::{unbounded, Receiver, Sender};
 use super::encode::{encode_data_list_with, WireForm};
 use super::retry::{attempt, Attempt, Request};
 use super::transport::Transport;
-use super::USER_AGENT;
 use crate::error::{Error, Result};
 
 /// Records sent in one request, with what their retries need.
@@ -73,10 +72,9 @@ pub(crate) struct HttpPost {
 
 impl Post for HttpPost {
     fn attempt(&self, batch: &mut Batch) -> Attempt {
-        let headers = [("User-Agent", USER_AGENT)];
         let req = Request {
             url: &self.url,
-            headers: &headers,
+            headers: super::sdk_headers(false),
             timeout: self.timeout,
         };
         let form = batch

@@ -38,6 +38,27 @@ pub struct Stats {
     pub corrupt: u64,
 }
 
+impl Stats {
+    /// Every counter by its name, in the order above: bindings whose language takes a map
+    /// (Python's dict) build it from this list rather than spelling the names again. Typed
+    /// bindings (a C struct, a TypeScript interface, a uniffi record) declare the same fields
+    /// because their FFI needs a type; the shared Stats test in each pins the names.
+    pub fn counters(&self) -> [(&'static str, u64); 10] {
+        [
+            ("sent", self.sent),
+            ("failed", self.failed),
+            ("dropped", self.dropped),
+            ("retried", self.retried),
+            ("queue_depth", self.queue_depth as u64),
+            ("in_flight", self.in_flight as u64),
+            ("spooled", self.spooled),
+            ("replayed", self.replayed),
+            ("spool_bytes", self.spool_bytes),
+            ("corrupt", self.corrupt),
+        ]
+    }
+}
+
 /// The live counters behind [`Stats`]. Lock-free, so a fork child can read a copy of them
 /// even if a parent thread was updating them at the moment of the fork.
 #[derive(Debug, Default)]
