@@ -225,3 +225,27 @@ fn the_next_process_sends_what_an_unreachable_broker_left_in_the_spool() {
     assert_eq!((lost, duplicated), (0, 0));
     assert!(given_up.lock().unwrap().is_empty());
 }
+
+#[test]
+fn a_full_queue_spools_the_record_instead_of_refusing_it() {
+    // No broker needed: nothing listens there, so librdkafka's queue of 2 fills at once.
+    let nowhere = format!("127.0.0.1:{}", TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    let dir = tempfile::tempdir().unwrap();
+    let given_up = GivenUp::default();
+    let mut c = config(&[], dir.path(), &given_up);
+    c.max_size = 2;
+    c.close_timeout = Duration::from_millis(200);
+    let kafka = KafkaConsumer::new(&nowhere, "events", c).unwrap();
+    for i in 0..5 {
+        kafka.send(&record(i)).unwrap();
+    }
+    let s = kafka.stats();
+    assert_eq!(s.dropped, 0, "{s:?}");
+    // close: the two in librdkafka's queue are purged into the spool too.
+    kafka.close().unwrap();
+    let s = kafka.stats();
+    assert_eq!((s.spooled, s.failed, s.dropped), (5, 0, 0), "{s:?}");
+    assert!(given_up.lock().unwrap().is_empty());
+    let bytes: u64 = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.metadata().unwrap().len()).sum();
+    assert!(bytes > 0, "the records wait on disk");
+}
