@@ -2,6 +2,7 @@
 (``sa-kafka-tool``, built by ci.sh; its path in SA_KAFKA_TOOL): start, create a topic, read a
 topic back with a consumer group."""
 
+import fcntl
 import json
 import os
 import shutil
@@ -67,6 +68,10 @@ class OwnBroker(object):
                 _skip(tool + " is not installed, so there is no local Kafka broker")
         shared = os.environ.get("SA_KAFKA_HOME") or "/tmp/sa-kafka-%d" % os.getuid()
         self.home = "%s-%s" % (shared, name)
+        # One user of this broker at a time (ci.sh runs two Python versions at once): the
+        # lock is held until close().
+        self._lock = open(self.home + ".lock", "w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
         self._script("stop.sh")
         self.bootstrap = self._script("start.sh")
 
@@ -79,6 +84,13 @@ class OwnBroker(object):
 
     def stop(self) -> None:
         self._script("stop.sh")
+
+    def close(self) -> None:
+        """Stops the broker and lets the next user have it."""
+        try:
+            self._script("stop.sh")
+        finally:
+            self._lock.close()
 
     def restart(self) -> None:
         again = self._script("start.sh", keep_data=True)

@@ -171,4 +171,4 @@ def test_broker_restart_mid_burst_loses_nothing_with_spool_dir(tmp_path):
         for m in read:
             assert m["key"] == kafka_tool.key_of(m["value"])
     finally:
-        broker.stop()
+        broker.close()

@@ -72,6 +72,8 @@ fn has(tool: &str) -> bool {
 struct OwnBroker {
     home: PathBuf,
     bootstrap: String,
+    /// Held (`flock`) while this test owns the broker: another run waits for it.
+    _lock: std::fs::File,
 }
 
 impl OwnBroker {
@@ -98,9 +100,12 @@ impl OwnBroker {
         let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0);
         let shared = std::env::var("SA_KAFKA_HOME").unwrap_or_else(|_| format!("/tmp/sa-kafka-{uid}"));
         let home = PathBuf::from(format!("{shared}-spool-restart"));
+        let lock = std::fs::File::create(format!("{shared}-spool-restart.lock")).unwrap();
+        // SAFETY: a valid descriptor, owned by `lock` for as long as the broker is ours.
+        assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) }, 0);
         Self::script(&home, "stop.sh", false);
         let bootstrap = Self::script(&home, "start.sh", false);
-        Some(OwnBroker { home, bootstrap })
+        Some(OwnBroker { home, bootstrap, _lock: lock })
     }
 
     fn stop(&self) {

@@ -9,6 +9,7 @@ data kept across the restart), so no other test's broker is stopped. Needs java 
 SA_KAFKA_TOOL (run.sh builds it); without them the row fails, saying why.
 """
 
+import fcntl
 import json
 import os
 import shutil
@@ -29,6 +30,9 @@ class OwnBroker(object):
     def __init__(self, name):
         shared = os.environ.get("SA_KAFKA_HOME") or "/tmp/sa-kafka-%d" % os.getuid()
         self.home = "%s-%s" % (shared, name)
+        # One user of this broker at a time: the lock is held until close().
+        self.lock = open(self.home + ".lock", "w")
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
         self.script("stop.sh")
         self.bootstrap = self.script("start.sh")
 
@@ -38,6 +42,12 @@ class OwnBroker(object):
         if r.returncode != 0:
             raise RuntimeError("%s: %s" % (name, r.stderr))
         return r.stdout.strip()
+
+    def close(self):
+        try:
+            self.script("stop.sh")
+        finally:
+            self.lock.close()
 
 
 def tool(*args, timeout=300):
@@ -103,4 +113,4 @@ def test_kafka_broker_restart_mid_burst_with_spool(tmp_path):
                                            stats["dropped"]))
         assert emit_tally(scenario, started, t, reported=len(given_up), passed=ok, note=note), (note, t.lost[:5])
     finally:
-        broker.script("stop.sh")
+        broker.close()
