@@ -111,7 +111,7 @@ export declare class DefaultConsumer extends NativeBackedConsumer {
   stats(): ConsumerStats;
 }
 
-/** The on-disk spool of BatchConsumer and AsyncBatchConsumer (README: "Durable delivery"). */
+/** The on-disk spool of BatchConsumer, AsyncBatchConsumer and KafkaConsumer (README: "Durable delivery"). */
 export interface SpoolOptions {
   /** Every record is written here first and sent from there; what an earlier process left
    * is sent too. No spool unless given. */
@@ -197,8 +197,10 @@ export declare class AsyncBatchConsumer extends NativeBackedConsumer {
   stats(): ConsumerStats;
 }
 
-/** KafkaConsumer's options: librdkafka's queue in records (100000), librdkafka settings. */
-export interface KafkaOptions {
+/** KafkaConsumer's options: librdkafka's queue in records (100000), librdkafka settings, and
+ * the spool: with `spoolDir`, what librdkafka cannot deliver waits there and is produced
+ * again when the broker is back. */
+export interface KafkaOptions extends SpoolOptions {
   maxSize?: number;
   settings?: Record<string, string | number | boolean>;
 }

@@ -158,11 +158,12 @@ export interface HeaderArg {
 }
 
 /**
- * `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings={})`; `settings` are
- * librdkafka's, as strings. A record given up on outside flush()/close() has no caller to
+ * `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings={}, spool_dir=...)`;
+ * `settings` are librdkafka's, as strings; `spool` the spool options (`spoolDir`, ...) as
+ * given, as for the batch consumers. A record given up on outside flush()/close() has no caller to
  * throw to: it is said on stderr (as AsyncBatchConsumer's) and counted in stats().failed.
  */
-export declare function kafkaConsumer(bootstrapServers: string, topic: string, maxSize?: number | undefined | null, settings?: Record<string, string> | undefined | null): NativeConsumer
+export declare function kafkaConsumer(bootstrapServers: string, topic: string, maxSize?: number | undefined | null, settings?: Record<string, string> | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
 
 /**
  * The network options of every HTTP consumer (`caFile`, `proxy`, `headers`, `gzip`), as
@@ -189,7 +190,7 @@ export declare function registerClasses(illegalData: unknown, network: unknown, 
 export declare const SDK_VERSION: string
 
 /**
- * The spool options of BatchConsumer and AsyncBatchConsumer (`spoolDir`, ...), as given;
+ * The spool options of BatchConsumer, AsyncBatchConsumer and KafkaConsumer (`spoolDir`, ...), as given;
  * core applies its defaults and rules.
  */
 export interface SpoolArgs {

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every example, so that none rots: the e-commerce session (view, sign-up with
 # track_signup, order, profile, item) in Rust, Python, C, C++ (CMake), Node (CommonJS, and
-# TypeScript compiled with tsc), Kotlin and Java. Each must run and write its records; the
+# TypeScript compiled with tsc), Kotlin and Java; and the Kafka pipeline (examples/pipeline:
+# a service writing with KafkaConsumer into the local broker of tests/kafka, a kafka-python
+# reader making a daily table; needs java and mvn). Each must run and write its records; the
 # script checks how many lines each wrote.
 #
 #   scripts/examples.sh            # all
-#   scripts/examples.sh node cpp   # some: rust python c cpp node ts kotlin java
+#   scripts/examples.sh node cpp   # some: rust python c cpp node ts kotlin java pipeline
 #
 # Builds what is missing (incremental after each binding's ci.sh, which test-all.sh runs
 # first). Honours CARGO_TARGET_DIR. Ends with `examples: N passed, N failed`.
@@ -21,7 +23,7 @@ logs="$CARGO_TARGET_DIR/sa-examples"
 mkdir -p "$logs"
 
 wanted=("$@")
-((${#wanted[@]})) || wanted=(rust python c cpp node ts kotlin java)
+((${#wanted[@]})) || wanted=(rust python c cpp node ts kotlin java pipeline)
 want() { [[ " ${wanted[*]} " == *" $1 "* ]]; }
 
 passed=0
@@ -65,6 +67,13 @@ if want python; then
         "$VENV/bin/python" examples/python/ecommerce.py "$out/python.log"
     }
     run python 6 "$out/python.log" python_example
+fi
+
+# --- The Kafka pipeline (examples/pipeline/run.sh): the service's records read back by the
+# reader, whose daily table (CSV: a header and 79 user-days, fixed by the service's seed) is
+# counted. The broker is the tests' (tests/kafka/start.sh, idempotent: test-all.sh stops it).
+if want pipeline; then
+    run pipeline 80 "$out/pipeline.csv" bash examples/pipeline/run.sh "$out/pipeline.csv"
 fi
 
 # --- C and C++: `make install` into a prefix, then pkg-config (C) and the CMake package (C++)

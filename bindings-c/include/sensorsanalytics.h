@@ -519,6 +519,23 @@ typedef struct sa_kafka_options {
      * Passed to on_give_up; must stay valid as long as the consumer lives.
      */
     void *user_data;
+    /**
+     * Optional (NULL: no spool): a directory where what librdkafka cannot deliver is written
+     * instead of being given up on (records the broker did not take within
+     * message.timeout.ms, records meeting a full queue, what sa_close()'s bound leaves), and
+     * produced again when the broker is back, by this process or the next one that opens
+     * the directory. Copied at construction.
+     */
+    const char *spool_dir;
+    /**
+     * When the spool holds this many bytes, records are given up on; 0: core's default
+     * (1 GiB).
+     */
+    uint64_t spool_max_bytes;
+    /**
+     * fdatasync() the spool after every write.
+     */
+    bool spool_fsync;
 } sa_kafka_options;
 
 #ifdef __cplusplus

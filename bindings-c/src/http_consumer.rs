@@ -215,7 +215,7 @@ fn timeout(ms: u64) -> sensorsanalytics::Result<Option<u64>> {
 ///
 /// # Safety
 /// `dir` is NULL or a C string (the header's pointer rules).
-unsafe fn spool_of(dir: *const c_char, max_bytes: u64, fsync: bool) -> Result<options::SpoolOptions, Failure> {
+pub(crate) unsafe fn spool_of(dir: *const c_char, max_bytes: u64, fsync: bool) -> Result<options::SpoolOptions, Failure> {
     if dir.is_null() {
         return Ok(options::SpoolOptions::default());
     }

@@ -10,7 +10,7 @@ use sensorsanalytics::{Error, KafkaConfig, KafkaConsumer};
 use crate::args;
 use crate::consumer::{put_with_stats, sa_consumer};
 use crate::error::{guard, Failure};
-use crate::http_consumer::{sa_give_up_fn, GiveUp};
+use crate::http_consumer::{sa_give_up_fn, spool_of, GiveUp};
 
 /// The parameters of sa_consumer_kafka_new(). Fill it with sa_kafka_options_init() (the
 /// core's defaults), then change what you need.
@@ -35,6 +35,17 @@ pub struct sa_kafka_options {
     pub on_give_up: sa_give_up_fn,
     /// Passed to on_give_up; must stay valid as long as the consumer lives.
     pub user_data: *mut c_void,
+    /// Optional (NULL: no spool): a directory where what librdkafka cannot deliver is written
+    /// instead of being given up on (records the broker did not take within
+    /// message.timeout.ms, records meeting a full queue, what sa_close()'s bound leaves), and
+    /// produced again when the broker is back, by this process or the next one that opens
+    /// the directory. Copied at construction.
+    pub spool_dir: *const c_char,
+    /// When the spool holds this many bytes, records are given up on; 0: core's default
+    /// (1 GiB).
+    pub spool_max_bytes: u64,
+    /// fdatasync() the spool after every write.
+    pub spool_fsync: bool,
 }
 
 fn millis(d: Duration) -> u64 {
@@ -56,6 +67,9 @@ pub unsafe extern "C" fn sa_kafka_options_init(options: *mut sa_kafka_options) -
             close_timeout_ms: millis(d.close_timeout),
             on_give_up: None,
             user_data: std::ptr::null_mut(),
+            spool_dir: std::ptr::null(),
+            spool_max_bytes: 0,
+            spool_fsync: false,
         };
         Ok(())
     })
@@ -101,7 +115,12 @@ pub unsafe extern "C" fn sa_consumer_kafka_new(
             let topic = args::text(topic, "topic")?;
             let mut config = KafkaConfig::default();
             if let Some(o) = options.as_ref() {
-                config = KafkaOptions { max_size: Some(o.max_size as f64), settings: settings_of(o)? }.build()?;
+                config = KafkaOptions {
+                    max_size: Some(o.max_size as f64),
+                    settings: settings_of(o)?,
+                    spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
+                }
+                .build()?;
                 config.flush_timeout = Duration::from_millis(o.flush_timeout_ms);
                 config.close_timeout = Duration::from_millis(o.close_timeout_ms);
                 if let Some(callback) = o.on_give_up {

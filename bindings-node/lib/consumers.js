@@ -242,4 +242,5 @@ module.exports = {
   ConcurrentLoggingConsumer,
   options,
   params,
+  spool,
 };

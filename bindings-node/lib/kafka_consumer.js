@@ -3,24 +3,29 @@
 // a Kafka topic. The native half (src/kafka_consumer.rs) is the core's KafkaConsumer.
 
 const { kafkaConsumer } = require('../native.js');
-const { NATIVE, NativeBackedConsumer, options } = require('./consumers.js');
+const { NATIVE, NativeBackedConsumer, options, spool } = require('./consumers.js');
 
 /**
- * `new KafkaConsumer(bootstrapServers, topic, { maxSize, settings })`: produces each record to
+ * `new KafkaConsumer(bootstrapServers, topic, { maxSize, settings, spoolDir, spoolMaxBytes,
+ * spoolFsync })`: produces each record to
  * `topic`, keyed by its distinct_id (`item_type:item_id` for items) so that one user's records
  * stay in order, with acks=all, idempotence and lz4. send() only queues (at most `maxSize`
  * records, 100000 by default; a full queue throws SensorsAnalyticsNetworkException); flush()
  * and close() wait up to 10 s for delivery and reject with SensorsAnalyticsNetworkException
  * naming what is pending or was given up on. `settings` are librdkafka's (SASL, TLS,
- * `client.id`, `linger.ms`, ...): numbers and booleans are passed as their text.
+ * `client.id`, `linger.ms`, ...): numbers and booleans are passed as their text. With
+ * `spoolDir`, what librdkafka cannot deliver (records the broker did not take within
+ * `message.timeout.ms`, a full queue, what close()'s bound leaves) is written there and
+ * produced again when the broker is back, by this process or the next one.
  */
 class KafkaConsumer extends NativeBackedConsumer {
   constructor(bootstrapServers, topic, opts) {
-    const { maxSize, settings } = options(opts, 'KafkaConsumer');
+    const o = options(opts, 'KafkaConsumer');
+    const { maxSize, settings } = o;
     if (typeof bootstrapServers !== 'string') throw new TypeError('bootstrapServers must be a string');
     if (typeof topic !== 'string') throw new TypeError('topic must be a string');
     if (maxSize !== undefined && typeof maxSize !== 'number') throw new TypeError('maxSize must be a number');
-    super(kafkaConsumer(bootstrapServers, topic, maxSize, settingsOf(settings)));
+    super(kafkaConsumer(bootstrapServers, topic, maxSize, settingsOf(settings), spool(o)));
   }
 
   /** The counters: sent (acknowledged), failed (given up on), dropped, queueDepth, lastError. */

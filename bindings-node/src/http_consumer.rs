@@ -184,7 +184,7 @@ fn transport_of(args: Option<NetworkArgs>) -> sensorsanalytics::Result<Arc<Reqwe
     Ok(Arc::new(options.transport()?))
 }
 
-/// The spool options of BatchConsumer and AsyncBatchConsumer (`spoolDir`, ...), as given;
+/// The spool options of BatchConsumer, AsyncBatchConsumer and KafkaConsumer (`spoolDir`, ...), as given;
 /// core applies its defaults and rules.
 #[napi(object)]
 pub struct SpoolArgs {
@@ -193,7 +193,7 @@ pub struct SpoolArgs {
     pub spool_fsync: Option<bool>,
 }
 
-fn spool_options(args: Option<SpoolArgs>) -> SpoolOptions {
+pub(crate) fn spool_options(args: Option<SpoolArgs>) -> SpoolOptions {
     args.map_or_else(SpoolOptions::default, |a| SpoolOptions {
         spool_dir: a.spool_dir.map(Into::into),
         spool_max_bytes: a.spool_max_bytes,

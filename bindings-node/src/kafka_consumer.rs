@@ -1,4 +1,4 @@
-//! `kafkaConsumer(bootstrapServers, topic, maxSize?, settings?)`: the core's KafkaConsumer
+//! `kafkaConsumer(bootstrapServers, topic, maxSize?, settings?, spool?)`: the core's KafkaConsumer
 //! behind a [`NativeConsumer`] handle (lib/kafka_consumer.js wraps it in the public class).
 //! Converts arguments only; every default and rule is core's.
 
@@ -11,10 +11,12 @@ use sensorsanalytics::consumer::options::KafkaOptions;
 use sensorsanalytics::KafkaConsumer;
 
 use crate::consumer::NativeConsumer;
+use crate::http_consumer::{spool_options, SpoolArgs};
 use crate::error::{self, Failure};
 
-/// `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings={})`; `settings` are
-/// librdkafka's, as strings. A record given up on outside flush()/close() has no caller to
+/// `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings={}, spool_dir=...)`;
+/// `settings` are librdkafka's, as strings; `spool` the spool options (`spoolDir`, ...) as
+/// given, as for the batch consumers. A record given up on outside flush()/close() has no caller to
 /// throw to: it is said on stderr (as AsyncBatchConsumer's) and counted in stats().failed.
 #[napi(catch_unwind)]
 pub fn kafka_consumer(
@@ -23,8 +25,10 @@ pub fn kafka_consumer(
     topic: String,
     max_size: Option<f64>,
     settings: Option<HashMap<String, String>>,
+    spool: Option<SpoolArgs>,
 ) -> Result<NativeConsumer> {
-    let made = KafkaOptions { max_size, settings: settings.unwrap_or_default().into_iter().collect() }
+    let settings = settings.unwrap_or_default().into_iter().collect();
+    let made = KafkaOptions { max_size, settings, spool: spool_options(spool) }
         .build()
         .and_then(|mut config| {
             config.on_give_up = Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {

@@ -91,4 +91,17 @@ describe('KafkaConsumer', () => {
     const s = producer.stats();
     assert.deepEqual([s.sent, s.failed, s.dropped], [0, 1, 1]);
   });
+
+  test('with spoolDir, a full queue and close()\'s bound spool records instead of giving them up', async () => {
+    // Nothing listens on port 9: nothing is delivered, and the spool keeps all of it.
+    const dir = fs.mkdtempSync(path.join(tmp, 'spool-'));
+    const producer = new sdk.KafkaConsumer('127.0.0.1:9', 't', {
+      maxSize: 1, spoolDir: dir, settings: { 'message.timeout.ms': 500 },
+    });
+    for (let i = 0; i < 3; i++) producer.send(`{"distinct_id":"u${i}"}`);
+    await producer.close();
+    const s = producer.stats();
+    assert.deepEqual([s.spooled, s.sent, s.failed, s.dropped], [3, 0, 0, 0]);
+    assert.ok(fs.readdirSync(dir).length > 0, 'the records wait on disk');
+  });
 });

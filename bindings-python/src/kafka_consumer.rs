@@ -1,4 +1,5 @@
-//! `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings=None, *, on_error=None)`:
+//! `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings=None, *, on_error=None,
+//! spool_dir=None, spool_max_bytes=None, spool_fsync=None)`:
 //! the core's KafkaConsumer behind a [`NativeConsumer`] handle. This file only converts: the
 //! settings dict's values into librdkafka's strings, the callback into core's give-up
 //! callback; every default and rule is core's. Bad arguments raise the SDK's
@@ -10,7 +11,9 @@ use std::sync::Arc;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
-use sensorsanalytics::consumer::options::KafkaOptions;
+use std::path::PathBuf;
+
+use sensorsanalytics::consumer::options::{KafkaOptions, SpoolOptions};
 use sensorsanalytics::KafkaConsumer;
 
 use crate::consumer::NativeConsumer;
@@ -44,16 +47,21 @@ fn settings_of(settings: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(String, St
 }
 
 #[pyfunction]
-#[pyo3(signature = (bootstrap_servers, topic, max_size=None, settings=None, on_error=None))]
+#[pyo3(signature = (bootstrap_servers, topic, max_size=None, settings=None, on_error=None, spool_dir=None, spool_max_bytes=None, spool_fsync=None))]
+#[allow(clippy::too_many_arguments)]
 fn kafka_consumer(
     bootstrap_servers: &str,
     topic: &str,
     max_size: Option<f64>,
     settings: Option<&Bound<'_, PyDict>>,
     on_error: Option<Py<PyAny>>,
+    spool_dir: Option<PathBuf>,
+    spool_max_bytes: Option<f64>,
+    spool_fsync: Option<bool>,
 ) -> PyResult<NativeConsumer> {
+    let spool = SpoolOptions { spool_dir, spool_max_bytes, spool_fsync };
     let mut config =
-        KafkaOptions { max_size, settings: settings_of(settings)? }.build().map_err(to_py)?;
+        KafkaOptions { max_size, settings: settings_of(settings)?, spool }.build().map_err(to_py)?;
     config.on_give_up = Some(give_up_reporter(on_error));
     let c = KafkaConsumer::new(bootstrap_servers, topic, config).map_err(to_py)?;
     // send() only queues into librdkafka (no I/O): the client keeps the GIL around it. Its

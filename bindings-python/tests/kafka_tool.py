@@ -2,8 +2,10 @@
 (``sa-kafka-tool``, built by ci.sh; its path in SA_KAFKA_TOOL): start, create a topic, read a
 topic back with a consumer group."""
 
+import fcntl
 import json
 import os
+import shutil
 import subprocess
 import time
 from typing import Any, Dict, List
@@ -53,3 +55,46 @@ def key_of(record: str) -> str:
     if r.get("type", "").startswith("item_"):
         return "%s:%s" % (r["item_type"], r["item_id"])
     return r["distinct_id"]
+
+
+class OwnBroker(object):
+    """A broker of one test's own (tests/kafka/start.sh with its own SA_KAFKA_HOME), for tests
+    that stop and restart it: the shared broker other tests use is never disturbed. Data is
+    kept across ``restart()``, at the same address."""
+
+    def __init__(self, name: str) -> None:
+        for tool in ("java", "mvn"):
+            if shutil.which(tool) is None:
+                _skip(tool + " is not installed, so there is no local Kafka broker")
+        shared = os.environ.get("SA_KAFKA_HOME") or "/tmp/sa-kafka-%d" % os.getuid()
+        self.home = "%s-%s" % (shared, name)
+        # One user of this broker at a time (ci.sh runs two Python versions at once): the
+        # lock is held until close().
+        self._lock = open(self.home + ".lock", "w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self._script("stop.sh")
+        self.bootstrap = self._script("start.sh")
+
+    def _script(self, name: str, keep_data: bool = False) -> str:
+        env = dict(os.environ, SA_KAFKA_HOME=self.home, SA_KAFKA_KEEP_DATA="1" if keep_data else "0")
+        r = subprocess.run(["bash", os.path.join(_KAFKA_DIR, name)], env=env, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("%s: %s" % (name, r.stderr))
+        return r.stdout.strip()
+
+    def stop(self) -> None:
+        self._script("stop.sh")
+
+    def close(self) -> None:
+        """Stops the broker and lets the next user have it."""
+        try:
+            self._script("stop.sh")
+        finally:
+            self._lock.close()
+
+    def restart(self) -> None:
+        again = self._script("start.sh", keep_data=True)
+        assert again == self.bootstrap, "the broker came back at another address: " + again
+
+
+_KAFKA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "kafka")

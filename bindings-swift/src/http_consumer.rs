@@ -68,7 +68,7 @@ pub trait LinePrinter: Send + Sync {
 }
 
 /// The spool options, as given: core applies their defaults and rules.
-fn spool(dir: Option<String>, max_bytes: Option<f64>, fsync: Option<bool>) -> SpoolOptions {
+pub(crate) fn spool(dir: Option<String>, max_bytes: Option<f64>, fsync: Option<bool>) -> SpoolOptions {
     SpoolOptions { spool_dir: dir.map(Into::into), spool_max_bytes: max_bytes, spool_fsync: fsync }
 }
 

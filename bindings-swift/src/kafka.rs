@@ -10,12 +10,13 @@ use sensorsanalytics::KafkaConsumer;
 
 use crate::consumer::NativeConsumer;
 use crate::error::Result;
-use crate::http_consumer::http;
+use crate::http_consumer::{http, spool};
 
 #[uniffi::export]
 impl NativeConsumer {
-    /// `KafkaConsumer(bootstrap_servers, topic, max_size, settings)`: `settings` are
-    /// librdkafka's, as strings; a `None` `max_size` is the core's default. A record given up
+    /// `KafkaConsumer(bootstrap_servers, topic, max_size, settings, spool_dir, ...)`:
+    /// `settings` are librdkafka's, as strings; a `None` takes the core's default. With
+    /// `spool_dir`, what librdkafka cannot deliver waits on disk and is produced again. A record given up
     /// on outside flush()/close() has no caller to throw to: it is said on stderr and counted
     /// in stats().failed.
     #[uniffi::constructor]
@@ -24,9 +25,16 @@ impl NativeConsumer {
         topic: String,
         max_size: Option<i64>,
         settings: HashMap<String, String>,
+        spool_dir: Option<String>,
+        spool_max_bytes: Option<f64>,
+        spool_fsync: Option<bool>,
     ) -> Result<Arc<Self>> {
-        let mut config = KafkaOptions { max_size: max_size.map(|n| n as f64), settings: settings.into_iter().collect() }
-            .build()?;
+        let mut config = KafkaOptions {
+            max_size: max_size.map(|n| n as f64),
+            settings: settings.into_iter().collect(),
+            spool: spool(spool_dir, spool_max_bytes, spool_fsync),
+        }
+        .build()?;
         config.on_give_up = Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
             eprintln!("sensorsanalytics: KafkaConsumer gave up on {} records: {}", records.len(), e.message());
         }));

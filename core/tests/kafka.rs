@@ -41,6 +41,7 @@ fn config(settings: &[(&str, &str)], given_up: &GivenUp) -> KafkaConfig {
     let mut c = KafkaOptions {
         max_size: None,
         settings: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..Default::default()
     }
     .build()
     .unwrap();
@@ -201,7 +202,7 @@ fn bad_arguments_are_illegal_data() {
     assert!(msg(KafkaConsumer::new("127.0.0.1:9", "t", with("bootstrap.servers", "x:1"))).contains("bootstrap_servers argument"));
     assert!(msg(KafkaConsumer::new("127.0.0.1:9", "t", with("no.such.setting", "1"))).contains("no.such.setting"));
     assert!(msg(KafkaConsumer::new("127.0.0.1:9", "t", with("acks", "maybe"))).contains("acks"));
-    let e = KafkaOptions { max_size: Some(-1.0), settings: vec![] }.build().unwrap_err();
+    let e = KafkaOptions { max_size: Some(-1.0), ..Default::default() }.build().unwrap_err();
     assert!(e.message().contains("max_size"));
     assert_eq!(KafkaOptions::default().build().unwrap().max_size, 100_000);
 }

@@ -280,3 +280,24 @@ fn batch_consumer_with_a_spool_never_waits_for_a_down_receiver() {
     assert_none_lost(&r.records(), 3000);
     assert!(r.requests().iter().all(|q| q.records <= 50));
 }
+
+/// A flush that comes after the writer sealed its segment (a second after its last record)
+/// waits for that segment's records, as any flush waits for what was queued before it: it
+/// must not say "delivered" while the receiver has refused every one of them.
+#[test]
+fn a_flush_after_the_segment_was_sealed_still_waits_for_its_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = receiver_with(Faults { default_status: 503, ..Faults::default() });
+    let c = AsyncBatchConsumer::new(&r.url(), config(dir.path())).unwrap();
+    for i in 0..10 {
+        c.send(&record(i)).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(1500)); // the segment is sealed by age (1 s)
+    let report = c.flush_report(Duration::from_millis(500));
+    assert!(
+        !(report.is_complete() && !report.spooled),
+        "flush said everything was delivered, yet the receiver refused all of it: {report:?}"
+    );
+    assert_eq!(c.stats().sent, 0);
+    let _ = c.close();
+}

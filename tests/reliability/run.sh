@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The reliability suite (issues 6 and 12): faults, the spool, exit, fork, files, a real nginx,
+# The reliability suite (issues 6, 12 and 17): faults, the spool, a Kafka broker restart, exit, fork, files, a real nginx,
 # FFI panic guards and memory, from Rust, Python and Node. Installs what it needs (nginx from the
 # Debian archive, Python tools into a venv under the cache dir), builds the receiver, the
 # Rust scenarios, the Python module (a wheel, as bindings-python/tools/env.sh builds it) and
@@ -78,7 +78,7 @@ fi
 # --- Rust: the receiver and the scenario binaries ----------------------------------------
 log "building (cargo, release; CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
 rust_ok=0
-if (cd "$root" && cargo build --release -q -p sa-receiver --bin sa-receiver &&
+if (cd "$root" && cargo build --release -q -p sa-receiver --bin sa-receiver -p sa-kafka-tool &&
     cargo test --release -q -p sa-reliability --no-run --message-format=json >"$work/cargo-tests.json") \
     >"$logs/rust-build.log" 2>&1; then
     rust_ok=1
@@ -86,6 +86,8 @@ else
     failed_step rust-build "$logs/rust-build.log"
 fi
 export SA_RECEIVER_BIN="$CARGO_TARGET_DIR/release/sa-receiver"
+# Issue 17's broker restart reads the topic back through tests/kafka's tool.
+export SA_KAFKA_TOOL="$CARGO_TARGET_DIR/release/sa-kafka-tool"
 # The path of the test executable for tests/NAME.rs.
 test_exe() {
     python3 - "$work/cargo-tests.json" "$1" <<'EOF'
@@ -180,6 +182,9 @@ if [ $py_ok = 1 ]; then
     pytest_in faults && run python-faults "${PYTEST[@]}" -n 10 "$here/python/test_faults.py" &
     pids+=($!)
     pytest_in spool && run python-spool "${PYTEST[@]}" -n 4 "$here/python/test_spool.py" &
+    pids+=($!)
+    # Issue 17: KafkaConsumer with a spool through a broker restart (a broker of its own).
+    pytest_in kafka && run python-kafka "${PYTEST[@]}" "$here/python/test_kafka.py" &
     pids+=($!)
 fi
 if [ $node_ok = 1 ]; then

@@ -35,7 +35,7 @@ const CLOSE_GRACE: Duration = Duration::from_millis(500);
 
 /// With a spool, how long `send` waits for room in the queue that feeds the writer thread
 /// before refusing a record (the disk is stuck or failing).
-const SPOOL_QUEUE_WAIT: Duration = Duration::from_secs(1);
+pub(crate) const SPOOL_QUEUE_WAIT: Duration = Duration::from_secs(1);
 
 /// AsyncBatchConsumer's settings; the first six are the reference's parameters.
 #[derive(Clone)]

@@ -47,6 +47,21 @@ pub const DEFAULT_KAFKA_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a process's exit waits for its open clients to flush (Python's `atexit` hook,
 /// `set_exit_flush_timeout(seconds)`), at most `MAX_FLUSH_MAX_TIME`.
 pub const DEFAULT_EXIT_FLUSH_TIMEOUT: Duration = Duration::from_secs(3);
+/// KafkaConsumer with `spool_dir`: records librdkafka could not deliver wait in the spool's
+/// queue (feeding its writer thread) up to this many at a time.
+pub const KAFKA_SPOOL_QUEUE_SIZE: usize = 10_000;
+/// Spooled records re-produced per replay attempt (one wait for their delivery reports).
+pub const KAFKA_REPLAY_BATCH: usize = 1000;
+/// Replay attempts under way at once.
+pub const KAFKA_REPLAY_IN_FLIGHT: usize = 2;
+/// How long fewer than a batch of spooled records wait before they are replayed.
+pub const KAFKA_REPLAY_WAIT: Duration = Duration::from_secs(1);
+/// A replay's `message.timeout.ms` at most (the user's, if shorter): a probe of a broker that
+/// is down ends this soon, and the spool tries again on its backoff.
+pub const KAFKA_REPLAY_TIMEOUT: Duration = Duration::from_secs(10);
+/// After close's bound ran out, at least this long for the spool to write what librdkafka
+/// still held (and to replay what it can).
+pub const KAFKA_SPOOL_CLOSE_MIN: Duration = Duration::from_secs(2);
 /// `spool_max_bytes`: 1 GiB.
 pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 1 << 30;
 
@@ -261,6 +276,8 @@ impl HttpOptions {
 pub struct KafkaOptions {
     pub max_size: Option<f64>,
     pub settings: Vec<(String, String)>,
+    /// `spool_dir`, `spool_max_bytes`, `spool_fsync`, as for the batch consumers.
+    pub spool: SpoolOptions,
 }
 
 #[cfg(feature = "kafka")]
@@ -270,6 +287,7 @@ impl KafkaOptions {
         Ok(super::KafkaConfig {
             max_size: count("max_size", self.max_size, DEFAULT_KAFKA_QUEUE_SIZE, 1, MAX_RECORDS)?,
             settings: self.settings.clone(),
+            spool: self.spool.build()?,
             ..super::KafkaConfig::default()
         })
     }

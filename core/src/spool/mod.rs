@@ -85,6 +85,7 @@ pub(crate) fn start(
         fsync: spool.fsync,
         rx,
         events: events_tx,
+        last_end: None,
     };
     let alive_w = alive.clone();
     handles.push(

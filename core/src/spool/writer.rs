@@ -48,6 +48,9 @@ pub(crate) struct Writer {
     pub fsync: bool,
     pub rx: Receiver<Item>,
     pub events: Sender<Event>,
+    /// Where the last sealed segment ended: a flush marker that finds no segment open waits
+    /// for what was written before it (not for nothing).
+    pub last_end: Option<(String, u64)>,
 }
 
 impl Writer {
@@ -96,7 +99,7 @@ impl Writer {
             }
             // Markers follow the records queued before them, now on disk (or given up).
             for reply in markers {
-                let at = active.as_ref().map(|a| (a.seg.name.clone(), a.len));
+                let at = active.as_ref().map(|a| (a.seg.name.clone(), a.len)).or_else(|| self.last_end.clone());
                 let _ = self.events.send(Event::Marker(at, reply));
             }
             let old = active
@@ -126,8 +129,9 @@ impl Writer {
         }
     }
 
-    fn seal(&self, active: &mut Option<Active>) {
+    fn seal(&mut self, active: &mut Option<Active>) {
         if let Some(a) = active.take() {
+            self.last_end = Some((a.seg.name.clone(), a.len));
             let _ = self.events.send(Event::Sealed(a.seg.name, a.len));
         }
     }

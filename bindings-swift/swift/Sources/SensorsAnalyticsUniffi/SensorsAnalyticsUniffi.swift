@@ -1874,19 +1874,23 @@ public static func httpDefault(urlPrefix: String, requestTimeoutMs: Double?, net
 }
     
     /**
-     * `KafkaConsumer(bootstrap_servers, topic, max_size, settings)`: `settings` are
-     * librdkafka's, as strings; a `None` `max_size` is the core's default. A record given up
+     * `KafkaConsumer(bootstrap_servers, topic, max_size, settings, spool_dir, ...)`:
+     * `settings` are librdkafka's, as strings; a `None` takes the core's default. With
+     * `spool_dir`, what librdkafka cannot deliver waits on disk and is produced again. A record given up
      * on outside flush()/close() has no caller to throw to: it is said on stderr and counted
      * in stats().failed.
      */
-public static func kafka(bootstrapServers: String, topic: String, maxSize: Int64?, settings: [String: String])throws  -> NativeConsumer  {
+public static func kafka(bootstrapServers: String, topic: String, maxSize: Int64?, settings: [String: String], spoolDir: String?, spoolMaxBytes: Double?, spoolFsync: Bool?)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_kafka(
         FfiConverterString.lower(bootstrapServers),
         FfiConverterString.lower(topic),
         FfiConverterOptionInt64.lower(maxSize),
-        FfiConverterDictionaryStringString.lower(settings),uniffiCallStatus
+        FfiConverterDictionaryStringString.lower(settings),
+        FfiConverterOptionString.lower(spoolDir),
+        FfiConverterOptionDouble.lower(spoolMaxBytes),
+        FfiConverterOptionBool.lower(spoolFsync),uniffiCallStatus
     )
 })
 }
@@ -3709,7 +3713,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_http_default() != 57617) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_kafka() != 17569) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_kafka() != 38503) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativerecording_new() != 8471) {

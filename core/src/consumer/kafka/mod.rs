@@ -16,6 +16,7 @@
 
 mod key;
 mod producer;
+mod spool;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,7 +31,10 @@ use rdkafka::producer::{BaseRecord, Producer as _, PurgeConfig};
 use super::{options, Consumer, FlushReport, GiveUpCallback};
 use crate::error::{Error, Result};
 use crate::fork;
+use crate::http::pipeline::{Engine as SpoolEngine, Item};
+use crate::http::senders::Post;
 use crate::http::{Counters, Stats};
+use crate::spool::SpoolConfig;
 
 pub use key::message_key;
 
@@ -51,6 +55,10 @@ pub struct KafkaConfig {
     pub close_timeout: Duration,
     /// Told of every record given up on, on a librdkafka thread or a flushing caller's.
     pub on_give_up: Option<GiveUpCallback>,
+    /// `spool_dir`: records librdkafka could not deliver (delivery-report errors, a full
+    /// queue, what close's bound left) are written there and re-produced later, by this
+    /// process or the next one that opens the directory (see `spool.rs`).
+    pub spool: Option<SpoolConfig>,
 }
 
 impl Default for KafkaConfig {
@@ -61,6 +69,7 @@ impl Default for KafkaConfig {
             flush_timeout: options::DEFAULT_KAFKA_FLUSH_TIMEOUT,
             close_timeout: options::DEFAULT_KAFKA_FLUSH_TIMEOUT,
             on_give_up: None,
+            spool: None,
         }
     }
 }
@@ -75,6 +84,7 @@ impl fmt::Debug for KafkaConfig {
             .field("flush_timeout", &self.flush_timeout)
             .field("close_timeout", &self.close_timeout)
             .field("on_give_up", &self.on_give_up.is_some())
+            .field("spool", &self.spool)
             .finish()
     }
 }
@@ -86,14 +96,38 @@ struct Engine {
     /// `None` once closed; a send racing the close still holds its own `Arc`, and what it
     /// queued is purged, and reported, when that `Arc` goes.
     producer: ArcSwapOption<producer::Producer>,
+    /// With `spool_dir`: the spool engine that takes what librdkafka could not deliver.
+    spool: Option<Arc<spool::SpoolSink>>,
 }
 
 impl Engine {
-    /// Records accepted and not yet delivered or given up on.
+    /// Records accepted by librdkafka and not yet delivered, given up on or spooled.
     fn pending(&self) -> u64 {
         let c = &self.counters;
-        let done = c.sent.load(Ordering::Acquire) + c.failed.load(Ordering::Acquire);
+        let handed = self.spool.as_ref().map_or(0, |s| s.handed.load(Ordering::Acquire));
+        let done = c.sent.load(Ordering::Acquire) + c.failed.load(Ordering::Acquire) + handed;
         c.accepted.load(Ordering::Acquire).saturating_sub(done)
+    }
+
+    /// The spool engine's counters, if there is a spool.
+    fn spool_counters(&self) -> Option<&Counters> {
+        self.spool.as_ref().map(|s| &*s.engine.counters)
+    }
+
+    /// Sent and failed, the spool's replays included.
+    fn sent_failed(&self) -> (u64, u64) {
+        let c = &self.counters;
+        let (mut sent, mut failed) = (c.sent.load(Ordering::Acquire), c.failed.load(Ordering::Acquire));
+        if let Some(s) = self.spool_counters() {
+            sent += s.sent.load(Ordering::Acquire);
+            failed += s.failed.load(Ordering::Acquire);
+        }
+        (sent, failed)
+    }
+
+    fn last_error(&self) -> Option<String> {
+        let spool = self.spool_counters().and_then(|s| s.last_error());
+        spool.or_else(|| self.counters.last_error())
     }
 }
 
@@ -105,6 +139,7 @@ pub struct KafkaConsumer {
     on_give_up: Option<GiveUpCallback>,
     flush_timeout: Duration,
     close_timeout: Duration,
+    spool: Option<SpoolConfig>,
     engine: ArcSwapOption<Engine>,
     closed: AtomicBool,
 }
@@ -131,6 +166,9 @@ impl KafkaConsumer {
             ));
         }
         check_topic(topic)?;
+        if let Some(s) = &config.spool {
+            crate::spool::check_dir(&s.dir)?;
+        }
         let client_config = producer::client_config(bootstrap_servers, config.max_size, &config.settings)?;
         let c = KafkaConsumer {
             bootstrap_servers: bootstrap_servers.to_owned(),
@@ -140,6 +178,7 @@ impl KafkaConsumer {
             on_give_up: config.on_give_up,
             flush_timeout: config.flush_timeout,
             close_timeout: config.close_timeout,
+            spool: config.spool,
             engine: ArcSwapOption::empty(),
             closed: AtomicBool::new(false),
         };
@@ -157,14 +196,26 @@ impl KafkaConsumer {
 
     fn start_engine(&self, generation: u64) -> Result<Engine> {
         let counters = Arc::new(Counters::default());
+        let spool = match &self.spool {
+            None => None,
+            Some(config) => {
+                let stop = Arc::new(AtomicBool::new(false));
+                let post: Arc<dyn Post> =
+                    Arc::new(spool::KafkaPost::new(self.client_config.clone(), &self.topic, stop.clone()));
+                let settings = spool::settings(&self.bootstrap_servers, config.clone(), self.on_give_up.clone());
+                let engine = SpoolEngine::start(Arc::new(settings), post, generation)?;
+                Some(Arc::new(spool::SpoolSink { engine, config: config.clone(), handed: Default::default(), stop }))
+            }
+        };
         let context = producer::Context {
             counters: counters.clone(),
             on_give_up: self.on_give_up.clone(),
             topic: self.topic.clone(),
             bootstrap_servers: self.bootstrap_servers.clone(),
+            spool: spool.clone(),
         };
         let p = producer::start(&self.client_config, context)?;
-        Ok(Engine { generation, counters, producer: ArcSwapOption::from_pointee(p) })
+        Ok(Engine { generation, counters, producer: ArcSwapOption::from_pointee(p), spool })
     }
 
     /// This process's engine, if it has one yet.
@@ -179,11 +230,29 @@ impl KafkaConsumer {
 
     /// The counters, in the HTTP consumers' shape: `queue_depth` is what librdkafka holds
     /// (queued or in a request); `retried` and `in_flight` stay 0 (librdkafka retries inside).
+    /// With a spool, its counters are added: `sent` includes replays, `spooled` counts records
+    /// written to the spool, `queue_depth` what waits there, `retried` and `in_flight` its
+    /// replay attempts.
     pub fn stats(&self) -> Stats {
-        match self.own_engine() {
-            Some(e) => e.counters.snapshot(e.pending() as usize),
-            None => Stats::default(),
+        let Some(e) = self.own_engine() else {
+            return Stats::default();
+        };
+        let mut s = e.counters.snapshot(e.pending() as usize);
+        if let Some(sink) = &e.spool {
+            let r = sink.engine.counters.snapshot(sink.engine.queued());
+            s.sent += r.sent;
+            s.failed += r.failed;
+            s.dropped += r.dropped;
+            s.retried += r.retried;
+            s.queue_depth += r.queue_depth;
+            s.in_flight += r.in_flight;
+            s.last_error = e.last_error();
+            s.spooled = r.spooled;
+            s.replayed = r.replayed;
+            s.spool_bytes = r.spool_bytes;
+            s.corrupt = r.corrupt;
         }
+        s
     }
 
     /// Waits until librdkafka has delivered or given up on everything queued (this thread's
@@ -192,8 +261,7 @@ impl KafkaConsumer {
         let Some(engine) = self.own_engine() else {
             return FlushReport::default();
         };
-        let c = &engine.counters;
-        let (sent0, failed0) = (c.sent.load(Ordering::Acquire), c.failed.load(Ordering::Acquire));
+        let (sent0, failed0) = engine.sent_failed();
         let deadline = Instant::now() + timeout;
         if let Some(p) = engine.producer.load_full() {
             let _ = p.flush(timeout);
@@ -203,16 +271,27 @@ impl KafkaConsumer {
         while engine.pending() > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
         }
-        FlushReport {
-            sent: c.sent.load(Ordering::Acquire) - sent0,
-            failed: c.failed.load(Ordering::Acquire) - failed0,
-            pending: engine.pending(),
-            spooled: false,
-        }
+        // Then what the spool holds (records handed to it just now included): answered once
+        // it is re-produced, or at once ("spooled") while the broker is known to be down.
+        let spooled = match &engine.spool {
+            Some(sink) if !self.closed.load(Ordering::Acquire) => {
+                let (reply, answer) = crossbeam_channel::bounded(1);
+                let answered = sink
+                    .engine
+                    .tx
+                    .send_deadline(Item::Flush(reply), deadline)
+                    .ok()
+                    .and_then(|()| answer.recv_deadline(deadline).ok());
+                answered != Some(true)
+            }
+            _ => false,
+        };
+        let (sent, failed) = engine.sent_failed();
+        FlushReport { sent: sent - sent0, failed: failed - failed0, pending: engine.pending(), spooled }
     }
 
     fn report_error(&self, what: &str, r: FlushReport, engine: &Engine) -> Result<()> {
-        let last = engine.counters.last_error().unwrap_or_else(|| "none".into());
+        let last = engine.last_error().unwrap_or_else(|| "none".into());
         if r.pending > 0 {
             return Err(Error::Network(format!(
                 "{what} timed out with {} records not yet delivered to Kafka at {} (last error: {last})",
@@ -267,6 +346,15 @@ impl Consumer for KafkaConsumer {
             Ok(()) => Ok(()),
             Err((e, _)) => {
                 engine.counters.accepted.fetch_sub(1, Ordering::AcqRel);
+                if let Some(sink) = &engine.spool {
+                    // A full queue (or any refusal) with a spool: the record waits on disk
+                    // and is re-produced later, as one the broker did not take.
+                    engine.counters.set_error(&format!("librdkafka refused a record, spooled: {e}"));
+                    return sink.push(record.to_owned()).map_err(|why| {
+                        Counters::add(&engine.counters.dropped, 1);
+                        Error::Network(format!("{}; record dropped", why.message()))
+                    });
+                }
                 let why = match e {
                     KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull) => {
                         format!("the KafkaConsumer queue is full ({} records); record dropped", self.max_size)
@@ -297,17 +385,39 @@ impl Consumer for KafkaConsumer {
         let Some(engine) = self.own_engine() else {
             return Ok(());
         };
-        let failed0 = engine.counters.failed.load(Ordering::Acquire);
+        let (_, failed0) = engine.sent_failed();
+        let deadline = Instant::now() + self.close_timeout;
         let mut r = self.flush_report(self.close_timeout);
         if let Some(p) = engine.producer.swap(None) {
             if r.pending > 0 {
-                // Give up on what is left, so that its reports (failed, on_give_up) come now.
+                // Give up on what is left, so that its reports come now: with a spool they
+                // go there; without one they count as failed and go to on_give_up.
                 p.purge(PurgeConfig::default().queue().inflight());
                 let _ = p.flush(CLOSE_GRACE);
+                let grace = Instant::now() + CLOSE_GRACE;
+                while engine.pending() > 0 && Instant::now() < grace {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
             }
             drop(p);
         }
-        r.failed = engine.counters.failed.load(Ordering::Acquire) - failed0;
+        if let Some(sink) = &engine.spool {
+            // The spool writes what it was handed, then replays what it can in the time left
+            // (at least KAFKA_SPOOL_CLOSE_MIN); the rest stays on disk for the next process.
+            let spool_deadline = deadline.max(Instant::now() + options::KAFKA_SPOOL_CLOSE_MIN);
+            let e = &sink.engine;
+            let drained = e.tx.send_deadline(Item::Close, spool_deadline).is_ok() && e.wait_finished(spool_deadline);
+            if !drained {
+                sink.stop.store(true, Ordering::Release);
+                e.abort();
+                e.wait_finished(Instant::now() + CLOSE_GRACE);
+            }
+            e.join_finished();
+            e.drain_stray();
+            r.spooled = true;
+        }
+        let (_, failed) = engine.sent_failed();
+        r.failed = failed - failed0;
         r.pending = engine.pending();
         self.report_error("close", r, &engine)
     }

@@ -73,6 +73,8 @@ pub(super) struct Context {
     pub on_give_up: Option<GiveUpCallback>,
     pub topic: String,
     pub bootstrap_servers: String,
+    /// With `spool_dir`: where a record librdkafka gave up on goes instead of being lost.
+    pub spool: Option<Arc<super::spool::SpoolSink>>,
 }
 
 impl Context {
@@ -111,10 +113,24 @@ impl ProducerContext for Context {
         match result {
             Ok(_) => Counters::add(&self.counters.sent, 1),
             Err((e, message)) => {
-                let error = self.give_up_error(e);
+                let mut error = self.give_up_error(e);
+                let record = || String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned();
+                if let Some(spool) = &self.spool {
+                    // Not lost: the spool re-produces it when the broker takes records again.
+                    self.counters.set_error(error.message());
+                    match spool.push(record()) {
+                        Ok(()) => {
+                            spool.handed.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                            return;
+                        }
+                        Err(why) => {
+                            error = Error::Network(format!("{}; and the spool refused it: {}", error.message(), why.message()))
+                        }
+                    }
+                }
                 self.counters.fail(1, &error);
                 if let Some(cb) = &self.on_give_up {
-                    let record = String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned();
+                    let record = record();
                     // A user's callback must not unwind into librdkafka's C frames.
                     let _ = catch_unwind(AssertUnwindSafe(|| cb(&[record], &error)));
                 }

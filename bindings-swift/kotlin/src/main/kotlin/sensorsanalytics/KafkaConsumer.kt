@@ -11,14 +11,26 @@ import sensorsanalytics.uniffi.NativeConsumer
  * throw [SensorsAnalyticsNetworkException] naming what is pending or was given up on.
  * [settings] are librdkafka's (SASL, TLS, `client.id`, `linger.ms`, ...); values are passed
  * as their text. A null [maxSize] takes the core's default.
+ *
+ * With [spoolDir] (and `spoolMaxBytes`, `spoolFsync`, as for AsyncBatchConsumer), what
+ * librdkafka cannot deliver is written to that directory instead of being given up on (records
+ * the broker did not take within `message.timeout.ms`, records meeting a full queue, what
+ * `close`'s bound leaves) and produced again when the broker is back, by this process or the
+ * next one that opens the directory.
  */
 class KafkaConsumer @JvmOverloads constructor(
     bootstrapServers: String,
     topic: String,
     maxSize: Int? = null,
     settings: Map<String, Any> = emptyMap(),
+    spoolDir: String? = null,
+    spoolMaxBytes: Long? = null,
+    spoolFsync: Boolean? = null,
 ) : NativeBackedConsumer(
     translated {
-        NativeConsumer.kafka(bootstrapServers, topic, maxSize?.toLong(), settings.mapValues { it.value.toString() })
+        NativeConsumer.kafka(
+            bootstrapServers, topic, maxSize?.toLong(), settings.mapValues { it.value.toString() },
+            spoolDir, spoolMaxBytes?.toDouble(), spoolFsync,
+        )
     },
 )

@@ -105,4 +105,19 @@ class KafkaConsumerTest {
         assertTrue(e.message!!.contains("bootstrap_servers argument"), e.message)
         assertThrows<SensorsAnalyticsIllegalDataException> { KafkaConsumer("127.0.0.1:9", "t", settings = mapOf("no.such.setting" to 1)) }
     }
+
+    @Test
+    fun `with spoolDir, records an unreachable broker did not take are spooled, not given up`() {
+        // Nothing listens on port 9: a full queue of 1 and close's bound send records to the spool.
+        val dir = Files.createTempDirectory("sa-kotlin-kafka-spool").toFile()
+        val kafka = KafkaConsumer(
+            "127.0.0.1:9", "t", maxSize = 1, settings = mapOf("message.timeout.ms" to 500), spoolDir = dir.path,
+        )
+        for (i in 0 until 3) kafka.send("{\"distinct_id\":\"u$i\"}")
+        kafka.close()
+        val s = kafka.stats!!
+        assertEquals(listOf(3UL, 0UL, 0UL, 0UL), listOf(s.spooled, s.sent, s.failed, s.dropped))
+        assertTrue(dir.listFiles()!!.isNotEmpty(), "the records wait on disk")
+        dir.deleteRecursively()
+    }
 }
