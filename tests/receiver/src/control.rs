@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::faults::{FaultState, Faults};
+use crate::decode::parse_record;
 use crate::http::Head;
 use crate::server::Shared;
 
@@ -34,8 +35,14 @@ pub fn handle(shared: &Shared, head: &Head, body: &[u8]) -> (u16, Value, After) 
     let method = head.method.as_str();
     let nothing = |status, v| (status, v, After::Nothing);
     match (method, path) {
-        ("GET", "/_records") => nothing(200, Value::Array(lock(shared).records.clone())),
-        ("GET", "/_rejected") => nothing(200, Value::Array(lock(shared).rejected.clone())),
+        ("GET", "/_records") => {
+            let records = lock(shared).records.iter().map(|r| parse_record(r)).collect();
+            nothing(200, Value::Array(records))
+        }
+        ("GET", "/_rejected") => {
+            let records = lock(shared).rejected.iter().map(|r| parse_record(r)).collect();
+            nothing(200, Value::Array(records))
+        }
         ("GET", "/_requests") => nothing(
             200,
             Value::Array(lock(shared).requests.iter().map(|r| r.to_json()).collect()),

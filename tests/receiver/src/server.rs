@@ -11,10 +11,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::control::{self, After};
-use crate::decode;
+use crate::decode::{self, parse_record};
 use crate::faults::{Action, Faults};
 use crate::http::{self, Head, HttpError};
 use crate::store::{Outcome, RequestInfo, Store};
@@ -226,12 +227,14 @@ impl Receiver {
 
     /// Accepted records, in arrival order.
     pub fn records(&self) -> Vec<Value> {
-        lock(&self.shared.store).records.clone()
+        let raw: Vec<Box<RawValue>> = lock(&self.shared.store).records.clone();
+        raw.iter().map(|r| parse_record(r)).collect()
     }
 
     /// Records of requests answered non-2xx or dropped (never counted as received).
     pub fn rejected(&self) -> Vec<Value> {
-        lock(&self.shared.store).rejected.clone()
+        let raw: Vec<Box<RawValue>> = lock(&self.shared.store).rejected.clone();
+        raw.iter().map(|r| parse_record(r)).collect()
     }
 
     /// Data requests in the order they finished.
@@ -395,7 +398,7 @@ impl Shared {
         }
     }
 
-    fn commit(&self, info: RequestInfo, records: Vec<Value>) {
+    fn commit(&self, info: RequestInfo, records: Vec<Box<RawValue>>) {
         if self.config.verbose {
             eprintln!(
                 "sa-receiver: #{} conn {} {} {} -> {} ({} records{})",
@@ -666,7 +669,7 @@ fn serve_data(
         }
     };
     info.body_bytes = body.len();
-    let records = match decode::decode_request(&body, head.query()) {
+    let records = match decode::decode_request_raw(&body, head.query()) {
         Ok(d) => {
             info.field = Some(d.field);
             info.gzip = Some(d.gzip);

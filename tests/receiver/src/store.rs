@@ -7,7 +7,10 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
+
+use crate::decode::parse_record;
 
 use crate::faults::{FaultState, Faults};
 
@@ -126,8 +129,9 @@ impl RequestInfo {
 
 #[derive(Debug)]
 pub struct Store {
-    pub records: Vec<Value>,
-    pub rejected: Vec<Value>,
+    /// As their checked JSON text (see `decode::DecodedRaw`); `Receiver::records` parses.
+    pub records: Vec<Box<RawValue>>,
+    pub rejected: Vec<Box<RawValue>>,
     pub requests: Vec<RequestInfo>,
     pub faults: FaultState,
     /// TCP connections accepted so far (data and control alike).
@@ -151,12 +155,13 @@ impl Store {
     /// Files a finished request. Accepted records go to memory and to the output file (one
     /// write and flush per request, so a reader tailing the file never sees half a batch);
     /// all others are kept apart as rejected.
-    pub fn commit(&mut self, info: RequestInfo, records: Vec<Value>) {
+    pub fn commit(&mut self, info: RequestInfo, records: Vec<Box<RawValue>>) {
         if info.outcome == Outcome::Accepted {
             if let Some(f) = self.out.as_mut() {
                 let mut buf = String::new();
                 for r in &records {
-                    buf.push_str(&r.to_string());
+                    // Re-serialised, as the file always had it (compact, keys in order).
+                    buf.push_str(&parse_record(r).to_string());
                     buf.push('\n');
                 }
                 if let Err(e) = f.write_all(buf.as_bytes()).and_then(|_| f.flush()) {
