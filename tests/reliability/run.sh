@@ -78,7 +78,8 @@ fi
 # --- Rust: the receiver and the scenario binaries ----------------------------------------
 log "building (cargo, release; CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
 rust_ok=0
-if (cd "$root" && cargo build --release -q -p sa-receiver --bin sa-receiver -p sa-kafka-tool &&
+if (cd "$root" && cargo build --release -q -p sa-receiver --bin sa-receiver &&
+    cargo build --release -q -p sa-kafka-tool --bin sa-kafka-tool &&
     cargo test --release -q -p sa-reliability --no-run --message-format=json >"$work/cargo-tests.json") \
     >"$logs/rust-build.log" 2>&1; then
     rust_ok=1
