@@ -165,9 +165,11 @@ def test_broker_restart_mid_burst_loses_nothing_with_spool_dir(tmp_path):
         read = kafka_tool.read(broker.bootstrap, topic, n, timeout=90)
         values = {m["value"] for m in read}
         seqs = {json.loads(v)["properties"]["seq"] for v in values}
-        track_ids = {json.loads(v)["_track_id"] for v in values}
         assert seqs == set(range(n)), "lost: %d" % (n - len(seqs))
-        assert len(values) == len(track_ids) == n, "a duplicate repeats its record exactly"
+        # One distinct text per seq: a message read twice repeats its record exactly (same
+        # _track_id). (Not "n distinct _track_ids": they are random 31-bit numbers, and two of
+        # 10 000 records share one about once in 40 runs.)
+        assert len(values) == n, "a duplicate repeats its record exactly"
         for m in read:
             assert m["key"] == kafka_tool.key_of(m["value"])
     finally:
