@@ -88,8 +88,16 @@ cp="$home/lib/*"
 if [[ "${SA_KAFKA_KEEP_DATA:-0}" != 1 || ! -f "$home/data/meta.properties" ]]; then
   rm -rf "$home/data"
   # A cluster id as `kafka-storage random-uuid` makes one (Base64url of 16 random bytes),
-  # without starting a JVM for it.
-  cluster=$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+  # without starting a JVM for it. Like Kafka's Uuid.randomUuid, never one that starts with
+  # '-': the format tool would read it as an option ("--cluster-id: expected one argument",
+  # one start in 64 failed that way).
+  cluster=$(python3 -c '
+import base64, uuid
+while True:
+    c = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not c.startswith("-"):
+        print(c)
+        break')
   java -cp "$cp" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster" \
     -c "$home/server.properties" >"$home/format.log" 2>&1 || { cat "$home/format.log" >&2; exit 1; }
 fi
