@@ -301,3 +301,36 @@ fn a_flush_after_the_segment_was_sealed_still_waits_for_its_records() {
     assert_eq!(c.stats().sent, 0);
     let _ = c.close();
 }
+
+/// Write-through: records are sent from memory while `max_size` of them fit, and read back
+/// from the file after that. A receiver down for a while fills memory, so the same segments
+/// are sent partly from memory and partly from disk: each record must arrive exactly once.
+#[test]
+fn records_sent_from_memory_and_from_the_file_arrive_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = receiver();
+    let c = AsyncBatchConsumer::new(
+        &r.url(),
+        AsyncBatchConfig {
+            max_size: 150,
+            ..config(dir.path())
+        },
+    )
+    .unwrap();
+    r.go_down(Duration::from_secs(1));
+    let n = 4000;
+    for i in 0..n {
+        c.send(&record(i)).unwrap();
+    }
+    assert!(r.wait_up(Duration::from_secs(10)));
+    assert!(r.wait_for(n as usize, Duration::from_secs(15)), "got {}", r.records().len());
+    // Records sent while the receiver was up again, after the burst.
+    for i in n..n + 500 {
+        c.send(&record(i)).unwrap();
+    }
+    c.close().unwrap();
+    let got = r.records();
+    assert_eq!(assert_none_lost(&got, n + 500), 0, "duplicates");
+    assert_eq!(c.stats().sent, n + 500);
+    assert!(segment_files(dir.path()).is_empty(), "delivered segments are deleted");
+}

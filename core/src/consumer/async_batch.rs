@@ -17,12 +17,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
-use crossbeam_channel::{bounded, SendTimeoutError, TrySendError};
+use crossbeam_channel::bounded;
 
 use super::{options, Consumer};
 use crate::error::{Error, Result};
 use crate::fork;
-use crate::http::pipeline::{Engine, Item, Settings};
+use crate::http::pipeline::{Engine, Item, Refused, Settings};
 use crate::http::senders::{HttpPost, Post};
 use crate::http::{self, Counters, ReqwestTransport, RetryPolicy, Stats, Transport};
 use crate::spool::{self, SpoolConfig};
@@ -32,10 +32,6 @@ pub use crate::http::pipeline::GiveUpCallback;
 /// After the close timeout has run out and the pipeline was told to give up, how long close
 /// still waits for the threads to end (one may be inside a request).
 const CLOSE_GRACE: Duration = Duration::from_millis(500);
-
-/// With a spool, how long `send` waits for room in the queue that feeds the writer thread
-/// before refusing a record (the disk is stuck or failing).
-pub(crate) const SPOOL_QUEUE_WAIT: Duration = Duration::from_secs(1);
 
 /// AsyncBatchConsumer's settings; the first six are the reference's parameters.
 #[derive(Clone)]
@@ -288,51 +284,22 @@ impl Consumer for AsyncBatchConsumer {
             _ => self.engine_for_send()?,
         };
         drop(guard);
-        if let Some(s) = &self.settings.spool {
-            if engine.counters.spool_bytes.load(Ordering::Relaxed) >= s.max_bytes {
-                Counters::add(&engine.counters.dropped, 1);
-                return Err(Error::Network(format!(
-                    "the spool is full ({} bytes in {}); record dropped",
-                    s.max_bytes,
-                    s.dir.display()
-                )));
-            }
-        }
-        let mut result = engine.tx.try_send(Item::Record(record.to_owned()));
-        if let (Err(TrySendError::Full(item)), Some(_)) = (&result, &self.settings.spool) {
-            let item = Item::Record(match item {
-                Item::Record(r) => r.clone(),
-                _ => unreachable!("only a record was sent"),
-            });
-            // With a spool the queue only feeds the writer thread: a burst faster than the
-            // disk waits for it (bounded) rather than being refused.
-            result = engine
-                .tx
-                .send_timeout(item, SPOOL_QUEUE_WAIT)
-                .map_err(|e| match e {
-                    SendTimeoutError::Timeout(i) => TrySendError::Full(i),
-                    SendTimeoutError::Disconnected(i) => TrySendError::Disconnected(i),
-                });
-        }
-        match result {
-            Ok(()) => {
-                Counters::add(&engine.counters.accepted, 1);
-                Ok(())
-            }
-            Err(TrySendError::Full(_)) => {
-                Counters::add(&engine.counters.dropped, 1);
-                Err(Error::Network(format!(
-                    "the AsyncBatchConsumer queue is full ({} records); record dropped",
-                    self.settings.max_size
-                )))
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                Counters::add(&engine.counters.dropped, 1);
-                Err(Error::Network(
-                    "the AsyncBatchConsumer sender has stopped; record dropped".into(),
-                ))
-            }
-        }
+        let Err(why) = engine.push(record.to_owned(), self.settings.spool.as_ref()) else {
+            return Ok(());
+        };
+        Counters::add(&engine.counters.dropped, 1);
+        Err(Error::Network(match (why, &self.settings.spool) {
+            (Refused::SpoolFull, Some(s)) => format!(
+                "the spool is full ({} bytes in {}); record dropped",
+                s.max_bytes,
+                s.dir.display()
+            ),
+            (Refused::Stopped, _) => "the AsyncBatchConsumer sender has stopped; record dropped".into(),
+            _ => format!(
+                "the AsyncBatchConsumer queue is full ({} records); record dropped",
+                self.settings.max_size
+            ),
+        }))
     }
 
     /// Waits (up to `flush_timeout`) for everything queued before it; an error says how

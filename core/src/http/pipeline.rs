@@ -25,13 +25,31 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, never, select, unbounded, Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{
+    bounded, never, select, unbounded, Receiver, RecvTimeoutError, SendTimeoutError, Sender,
+    TrySendError,
+};
 
 use super::flight::{Budget, Flight, Settled};
 use super::retry::RetryPolicy;
 use super::senders::{self, Batch, Outcome, Post};
 use super::stats::Counters;
 use crate::error::{Error, Result};
+
+/// With a spool, how long `Engine::push` waits for room in the queue that feeds the writer
+/// thread before refusing a record (the disk is stuck or failing).
+pub(crate) const SPOOL_QUEUE_WAIT: Duration = Duration::from_secs(1);
+
+/// Why `Engine::push` refused a record; each consumer words it for its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The spool holds `max_bytes`.
+    SpoolFull,
+    /// The queue stayed full (without a spool: at once; with one: for `SPOOL_QUEUE_WAIT`).
+    QueueFull,
+    /// The background threads have ended.
+    Stopped,
+}
 
 /// Told of every batch given up on, with its records and the reason.
 pub type GiveUpCallback = Arc<dyn Fn(&[String], &Error) + Send + Sync>;
@@ -143,6 +161,31 @@ impl Engine {
             finished,
             handles: Mutex::new(handles),
         })
+    }
+
+    /// Queues one record for the background threads and counts it as accepted. With a
+    /// spool, the queue only feeds the writer thread: a full spool refuses at once, and a
+    /// burst faster than the disk waits for it (bounded) rather than being refused. The
+    /// one place both AsyncBatchConsumer and KafkaConsumer's spool hand a record over.
+    pub fn push(&self, record: String, spool: Option<&crate::spool::SpoolConfig>) -> std::result::Result<(), Refused> {
+        if spool.is_some_and(|s| self.counters.spool_bytes.load(Ordering::Relaxed) >= s.max_bytes) {
+            return Err(Refused::SpoolFull);
+        }
+        let result = match self.tx.try_send(Item::Record(record)) {
+            Err(TrySendError::Full(item)) if spool.is_some() => {
+                self.tx.send_timeout(item, SPOOL_QUEUE_WAIT).map_err(|e| match e {
+                    SendTimeoutError::Timeout(_) => Refused::QueueFull,
+                    SendTimeoutError::Disconnected(_) => Refused::Stopped,
+                })
+            }
+            Err(TrySendError::Full(_)) => Err(Refused::QueueFull),
+            Err(TrySendError::Disconnected(_)) => Err(Refused::Stopped),
+            Ok(()) => Ok(()),
+        };
+        if result.is_ok() {
+            Counters::add(&self.counters.accepted, 1);
+        }
+        result
     }
 
     /// Records waiting in the channel (the dispatcher's buffer is in the counters).

@@ -17,7 +17,7 @@ pub(crate) const MAGIC: &[u8; 8] = b"SASPOOL\n";
 pub(crate) const VERSION: u32 = 1;
 pub(crate) const HEADER_LEN: usize = 16;
 const MARK: u8 = 0x1E;
-const FRAME_HEAD: usize = 9;
+pub(crate) const FRAME_HEAD: usize = 9;
 /// No record is this long (the core refuses properties past a few MB long before), so a
 /// longer length field is corruption, not a record.
 pub(crate) const MAX_RECORD: usize = 64 << 20;

@@ -45,8 +45,10 @@ pub struct SpoolConfig {
 pub(crate) enum Event {
     /// A new segment of ours (its own descriptor for reading).
     Segment(files::Segment),
-    /// Frames written: the segment's length now, and how many records were added.
-    Committed(String, u64, u64),
+    /// Frames written: the segment's length now, and the records they hold (moved, not
+    /// copied: the dispatcher sends them from memory instead of reading them back, while
+    /// it has room for them; see `deliver.rs`).
+    Committed(String, u64, Vec<String>),
     /// No more writes to this segment; its final length.
     Sealed(String, u64),
     /// A flush: where the records queued before it end (`None`: nothing was ever written).

@@ -152,49 +152,50 @@ impl Writer {
 
     /// Writes `records` to the current segment, `WRITE_CHUNK` at a time; a chunk the disk
     /// refuses is tried once more on a new segment (a per-file size limit, a full file
-    /// system that freed space). What was written leaves `records`; on failure the rest
-    /// stays there for the next try.
+    /// system that freed space). What was written leaves `records` (handed to the dispatcher
+    /// with its commit); on failure the rest stays there for the next try.
     fn commit(
         &mut self,
         active: &mut Option<Active>,
         records: &mut Vec<String>,
         buf: &mut Vec<u8>,
     ) -> std::io::Result<()> {
-        let mut done = 0;
-        let mut result = Ok(());
-        while done < records.len() {
+        while !records.is_empty() {
             buf.clear();
-            let mut end = done;
-            while end < records.len() && (end == done || buf.len() < WRITE_CHUNK) {
-                format::push_frame(buf, records[end].as_bytes());
-                end += 1;
+            let mut n = 0;
+            while n < records.len() && (n == 0 || buf.len() < WRITE_CHUNK) {
+                format::push_frame(buf, records[n].as_bytes());
+                n += 1;
             }
-            let first = self.write_chunk(active, buf, (end - done) as u64);
+            let first = self.write_chunk(active, buf);
             let second = match first {
                 Ok(()) => Ok(()),
                 Err(_) => {
                     // The next try starts a new segment: this one may be at a size limit.
                     self.seal(active);
-                    self.write_chunk(active, buf, (end - done) as u64)
+                    self.write_chunk(active, buf)
                 }
             };
             if let Err(e) = second {
                 self.counters
                     .set_error(&format!("cannot write to the spool: {e}"));
                 self.seal(active);
-                result = Err(e);
-                break;
+                return Err(e);
             }
-            Counters::add(&self.counters.spooled, end - done);
-            done = end;
+            let written: Vec<String> = records.drain(..n).collect();
+            Counters::add(&self.counters.spooled, n);
+            let a = active.as_mut().expect("written above");
+            a.records += n as u64;
+            let _ = self
+                .events
+                .send(Event::Committed(a.seg.name.clone(), a.len, written));
         }
-        records.drain(..done);
-        result
+        Ok(())
     }
 
-    /// Appends one chunk of frames (`n` records) to the current segment, opening one if
-    /// needed; a partial write is cut off so the segment ends on a frame boundary.
-    fn write_chunk(&mut self, active: &mut Option<Active>, buf: &[u8], n: u64) -> std::io::Result<()> {
+    /// Appends one chunk of frames to the current segment, opening one if needed; a partial
+    /// write is cut off so the segment ends on a frame boundary.
+    fn write_chunk(&mut self, active: &mut Option<Active>, buf: &[u8]) -> std::io::Result<()> {
         if active.is_none() {
             *active = Some(self.open()?);
         }
@@ -207,11 +208,7 @@ impl Writer {
             a.seg.file.sync_data()?;
         }
         a.len += buf.len() as u64;
-        a.records += n;
         Counters::add_u64(&self.counters.spool_bytes, buf.len() as u64);
-        let _ = self
-            .events
-            .send(Event::Committed(a.seg.name.clone(), a.len, n));
         Ok(())
     }
 

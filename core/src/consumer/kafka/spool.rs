@@ -19,7 +19,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{SendTimeoutError, TrySendError};
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
@@ -28,10 +27,9 @@ use rdkafka::ClientContext;
 use super::key;
 use crate::consumer::options;
 use crate::error::{Error, Result};
-use crate::http::pipeline::{Engine, Item};
+use crate::http::pipeline::{Engine, Refused};
 use crate::http::retry::Attempt;
 use crate::http::senders::{Batch, Post};
-use crate::http::Counters;
 use crate::spool::SpoolConfig;
 
 /// The spool behind one process's producer: its engine (writer, dispatcher, replay senders)
@@ -51,33 +49,17 @@ impl SpoolSink {
     /// Queues `record` for the spool's writer thread (waiting a moment for room, as
     /// AsyncBatchConsumer's spool does); refused when the spool is full or stuck.
     pub fn push(&self, record: String) -> Result<()> {
-        let c = &self.engine.counters;
-        if c.spool_bytes.load(Ordering::Relaxed) >= self.config.max_bytes {
-            return Err(Error::Network(format!(
-                "the spool is full ({} bytes in {})",
-                self.config.max_bytes,
-                self.config.dir.display()
-            )));
-        }
-        let result = match self.engine.tx.try_send(Item::Record(record)) {
-            Err(TrySendError::Full(item)) => self
-                .engine
-                .tx
-                .send_timeout(item, crate::consumer::async_batch::SPOOL_QUEUE_WAIT)
-                .map_err(|e| match e {
-                    SendTimeoutError::Timeout(_) => "the spool's queue is full (the disk is slow or failing)",
-                    SendTimeoutError::Disconnected(_) => "the spool has stopped",
-                }),
-            Err(TrySendError::Disconnected(_)) => Err("the spool has stopped"),
-            Ok(()) => Ok(()),
-        };
-        match result {
-            Ok(()) => {
-                Counters::add(&c.accepted, 1);
-                Ok(())
-            }
-            Err(why) => Err(Error::Network(why.into())),
-        }
+        self.engine.push(record, Some(&self.config)).map_err(|why| {
+            Error::Network(match why {
+                Refused::SpoolFull => format!(
+                    "the spool is full ({} bytes in {})",
+                    self.config.max_bytes,
+                    self.config.dir.display()
+                ),
+                Refused::QueueFull => "the spool's queue is full (the disk is slow or failing)".into(),
+                Refused::Stopped => "the spool has stopped".into(),
+            })
+        })
     }
 }
 
