@@ -1,8 +1,8 @@
 //! The spool's costs (issue 12):
 //! - the caller's `track()` into AsyncBatchConsumer with a spool against without one, in the
-//!   same run, alternating, medians of 5 rounds (target: within 10%; on 2 cores the wall time
-//!   has a tail when the spool writer and the senders take the caller's core, so the caller
-//!   thread's CPU time is printed too);
+//!   same run, alternating, medians of 9 rounds and the median of the 9 paired ratios
+//!   (target: within 10%; on 2 cores the wall time has a tail when the spool writer and the
+//!   senders take the caller's core, so the caller thread's CPU time is printed too);
 //! - the replay rate: 1 000 000 records left in a spool by a process that could not reach the
 //!   receiver, sent by the next one, to a sink that answers 200 at once (our own bound: read,
 //!   check, gzip, Base64) and to the loopback receiver (which decodes every record on the same
@@ -155,7 +155,8 @@ fn main() {
         .unwrap_or(if benchmarking { 1_000_000 } else { 4_000 });
     let dir = tempfile::tempdir().unwrap();
     let (mut with, mut without) = (Vec::new(), Vec::new());
-    for _ in 0..5 {
+    const ROUNDS: usize = 9;
+    for _ in 0..ROUNDS {
         without.push(caller_ns(n / 4, None));
         with.push(caller_ns(n / 4, Some(dir.path())));
     }
@@ -163,10 +164,13 @@ fn main() {
     let cpu = |v: &[(f64, f64)]| median(v.iter().map(|x| x.1).collect());
     let (w, wo) = (wall(&with), wall(&without));
     let (wc, woc) = (cpu(&with), cpu(&without));
+    // Each round's pair ran back to back: their ratio cancels slow phases of the machine.
+    let paired = median(with.iter().zip(&without).map(|(a, b)| a.0 / b.0).collect());
     println!(
-        "track() into AsyncBatchConsumer, {} calls x 5 rounds, medians: wall {wo:.0} ns without a spool, {w:.0} ns with one ({:+.1}%); caller CPU {woc:.0} ns without, {wc:.0} ns with ({:+.1}%)",
+        "track() into AsyncBatchConsumer, {} calls x {ROUNDS} rounds, medians: wall {wo:.0} ns without a spool, {w:.0} ns with one ({:+.1}%; paired rounds {:+.1}%); caller CPU {woc:.0} ns without, {wc:.0} ns with ({:+.1}%)",
         n / 4,
         (w / wo - 1.0) * 100.0,
+        (paired - 1.0) * 100.0,
         (wc / woc - 1.0) * 100.0
     );
     replay(n, false);
