@@ -4,9 +4,9 @@
 //! The lifetimes returned here are unbounded: each entry point uses what it reads only for
 //! the duration of the call, which is what the header promises the caller.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::{c_char, c_int, CStr};
 
-use crate::error::{Failure, Outcome};
+use crate::error::{guard, Failure, Outcome};
 
 /// A string the call needs; `what` names the parameter in the error message.
 ///
@@ -71,30 +71,33 @@ pub(crate) unsafe fn array<'a, T>(ptr: *const T, len: usize, what: &str) -> Outc
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
-/// The slot a constructor stores its object in, set to NULL at once so that a constructor
-/// that fails, for whatever reason, never leaves a stale pointer behind.
+/// Runs a constructor: `*out` is set to NULL at once, so that one that fails, for whatever
+/// reason, never leaves a stale pointer behind, then to the object `make` builds, which the
+/// caller owns and frees with [`free`].
 ///
 /// # Safety
 /// `out` is NULL or writable.
-pub(crate) unsafe fn out_slot<'a, T>(out: *mut *mut T) -> Outcome<&'a mut *mut T> {
-    // SAFETY: the caller's contract.
-    let slot = unsafe { out.as_mut() }.ok_or_else(|| Failure::invalid("out must not be NULL"))?;
-    *slot = std::ptr::null_mut();
-    Ok(slot)
+pub(crate) unsafe fn construct<T>(out: *mut *mut T, make: impl FnOnce() -> Outcome<T>) -> c_int {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let slot = unsafe { out.as_mut() }.ok_or_else(|| Failure::invalid("out must not be NULL"))?;
+        *slot = std::ptr::null_mut();
+        *slot = Box::into_raw(Box::new(make()?));
+        Ok(())
+    })
 }
 
-/// Hands a new object to C: the caller owns it and frees it with [`free`].
-pub(crate) fn give<T>(slot: &mut *mut T, value: T) {
-    *slot = Box::into_raw(Box::new(value));
-}
-
-/// Frees what [`give`] handed out; NULL is ignored, as `free(NULL)` is.
+/// Frees what [`construct`] made; NULL is ignored, as `free(NULL)` is. Guarded like every
+/// entry point: a drop cannot unwind into C.
 ///
 /// # Safety
-/// `ptr` is NULL or came from [`give`] for the same `T` and was not freed before.
+/// `ptr` is NULL or came from [`construct`] for the same `T` and was not freed before.
 pub(crate) unsafe fn free<T>(ptr: *mut T) {
-    if !ptr.is_null() {
-        // SAFETY: the caller's contract: one Box, freed once.
-        drop(unsafe { Box::from_raw(ptr) });
-    }
+    let _ = guard(|| {
+        if !ptr.is_null() {
+            // SAFETY: the caller's contract: one Box, freed once.
+            drop(unsafe { Box::from_raw(ptr) });
+        }
+        Ok(())
+    });
 }

@@ -9,10 +9,11 @@ use std::time::Duration;
 use sensorsanalytics::consumer::options;
 use sensorsanalytics::{
     AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, Error,
+    GiveUpCallback,
 };
 
 use crate::args;
-use crate::consumer::{put_with_stats, sa_consumer};
+use crate::consumer::{put, sa_consumer};
 use crate::error::{code_of, guard, Failure};
 use crate::network::{sa_network_options, transport_of};
 
@@ -25,21 +26,15 @@ pub unsafe extern "C" fn sa_consumer_default_new(
     request_timeout_ms: u64,
     out: *mut *mut sa_consumer,
 ) -> c_int {
+    let options = sa_default_options { request_timeout_ms, ..Default::default() };
     // SAFETY: the header's pointer rules.
-    unsafe {
-        put_with_stats(out, || {
-            let url = args::text(url_prefix, "url_prefix")?;
-            let consumer = Arc::new(DefaultConsumer::new(url, timeout(request_timeout_ms)?)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
-        })
-    }
+    unsafe { sa_consumer_default_new_with(url_prefix, &options, out) }
 }
 
 /// The parameters of sa_consumer_default_new_with(). Fill it with sa_default_options_init(),
 /// then change what you need.
 #[repr(C)]
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct sa_default_options {
     /// Per request; 0 is the transport's default (30 s).
     pub request_timeout_ms: u64,
@@ -52,11 +47,7 @@ pub struct sa_default_options {
 pub unsafe extern "C" fn sa_default_options_init(options: *mut sa_default_options) -> c_int {
     guard(|| {
         // SAFETY: the header's pointer rules.
-        let options = unsafe { args::object_mut(options, "options") }?;
-        *options = sa_default_options {
-            request_timeout_ms: options::request_timeout_ms(None)?.unwrap_or(0),
-            network: sa_network_options::default(),
-        };
+        *unsafe { args::object_mut(options, "options") }? = sa_default_options::default();
         Ok(())
     })
 }
@@ -71,14 +62,12 @@ pub unsafe extern "C" fn sa_consumer_default_new_with(
 ) -> c_int {
     // SAFETY: the header's pointer rules.
     unsafe {
-        put_with_stats(out, || {
+        put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let o = options.as_ref();
-            let timeout = o.and_then(|o| (o.request_timeout_ms > 0).then_some(o.request_timeout_ms));
-            let transport = transport_of(o.map(|o| &o.network))?;
-            let consumer = Arc::new(DefaultConsumer::with_transport(url, timeout, transport)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+            let o = options.as_ref().copied().unwrap_or_default();
+            let transport = transport_of(&o.network)?;
+            let timeout = timeout(o.request_timeout_ms)?;
+            Ok(Arc::new(DefaultConsumer::with_transport(url, timeout, transport)?))
         })
     }
 }
@@ -94,21 +83,9 @@ pub unsafe extern "C" fn sa_consumer_batch_new(
     request_timeout_ms: u64,
     out: *mut *mut sa_consumer,
 ) -> c_int {
+    let options = sa_batch_options { max_size, request_timeout_ms, ..Default::default() };
     // SAFETY: the header's pointer rules.
-    unsafe {
-        put_with_stats(out, || {
-            let url = args::text(url_prefix, "url_prefix")?;
-            let o = options::BatchOptions {
-                max_size: Some(max_size as f64),
-                request_timeout: Some(request_timeout_ms as f64),
-                ..Default::default()
-            }
-            .build()?;
-            let consumer = Arc::new(BatchConsumer::new(url, o.max_size, o.request_timeout_ms)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
-        })
-    }
+    unsafe { sa_consumer_batch_new_with(url_prefix, &options, out) }
 }
 
 /// Told of every batch the asynchronous consumer gives up on, on one of its sender threads:
@@ -192,18 +169,22 @@ pub struct sa_batch_options {
 pub unsafe extern "C" fn sa_batch_options_init(options: *mut sa_batch_options) -> c_int {
     guard(|| {
         // SAFETY: the header's pointer rules.
-        let options = unsafe { args::object_mut(options, "options") }?;
-        let d = options::BatchOptions::default().build()?;
-        *options = sa_batch_options {
-            max_size: d.max_size,
-            request_timeout_ms: d.request_timeout_ms.unwrap_or(0),
+        *unsafe { args::object_mut(options, "options") }? = sa_batch_options::default();
+        Ok(())
+    })
+}
+
+impl Default for sa_batch_options {
+    fn default() -> Self {
+        sa_batch_options {
+            max_size: options::DEFAULT_BATCH_MAX_SIZE,
+            request_timeout_ms: 0,
             spool_dir: std::ptr::null(),
             spool_max_bytes: 0,
             spool_fsync: false,
             network: sa_network_options::default(),
-        };
-        Ok(())
-    })
+        }
+    }
 }
 
 /// `request_timeout_ms` as given, for core's rule (0 is the default there too).
@@ -238,30 +219,26 @@ pub unsafe extern "C" fn sa_consumer_batch_new_with(
 ) -> c_int {
     // SAFETY: the header's pointer rules.
     unsafe {
-        put_with_stats(out, || {
+        put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let given = match options.as_ref() {
-                None => options::BatchOptions::default(),
-                Some(o) => options::BatchOptions {
-                    max_size: Some(o.max_size as f64),
-                    request_timeout: Some(o.request_timeout_ms as f64),
-                    spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
-                },
-            };
-            let o = given.build()?;
-            let (max_size, timeout) = (o.max_size, o.request_timeout_ms);
-            let transport = transport_of(options.as_ref().map(|o| &o.network))?;
-            let consumer = Arc::new(match o.spool {
+            let o = options.as_ref().copied().unwrap_or_default();
+            let b = options::BatchOptions {
+                max_size: Some(o.max_size as f64),
+                request_timeout: Some(o.request_timeout_ms as f64),
+                spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
+            }
+            .build()?;
+            let (max_size, timeout) = (b.max_size, b.request_timeout_ms);
+            let transport = transport_of(&o.network)?;
+            Ok(Arc::new(match b.spool {
                 None => BatchConsumer::with_transport(url, max_size, timeout, transport)?,
                 Some(s) => BatchConsumer::with_spool(url, max_size, timeout, s, transport)?,
-            });
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+            }))
         })
     }
 }
 
-fn millis(d: Duration) -> u64 {
+pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
@@ -272,9 +249,15 @@ pub unsafe extern "C" fn sa_async_batch_options_init(
 ) -> c_int {
     guard(|| {
         // SAFETY: the header's pointer rules.
-        let options = unsafe { args::object_mut(options, "options") }?;
+        *unsafe { args::object_mut(options, "options") }? = sa_async_batch_options::default();
+        Ok(())
+    })
+}
+
+impl Default for sa_async_batch_options {
+    fn default() -> Self {
         let d = AsyncBatchConfig::default();
-        *options = sa_async_batch_options {
+        sa_async_batch_options {
             flush_max_time_ms: millis(d.flush_max_time),
             flush_size: d.flush_size,
             max_batch_size: d.max_batch_size,
@@ -289,15 +272,14 @@ pub unsafe extern "C" fn sa_async_batch_options_init(
             spool_max_bytes: 0,
             spool_fsync: false,
             network: sa_network_options::default(),
-        };
-        Ok(())
-    })
+        }
+    }
 }
 
 /// The C callback and its user data, made callable from the sender threads.
 pub(crate) struct GiveUp {
-    pub callback: unsafe extern "C" fn(*mut c_void, *const *const c_char, usize, c_int, *const c_char),
-    pub user_data: *mut c_void,
+    callback: unsafe extern "C" fn(*mut c_void, *const *const c_char, usize, c_int, *const c_char),
+    user_data: *mut c_void,
 }
 
 // SAFETY: sa_async_batch_options documents that on_give_up is called on sender threads with
@@ -306,23 +288,22 @@ unsafe impl Send for GiveUp {}
 unsafe impl Sync for GiveUp {}
 
 impl GiveUp {
-    pub(crate) fn call(&self, records: &[String], error: &Error) {
+    /// The core's give-up callback for a C one (NULL: none).
+    pub(crate) fn of(callback: sa_give_up_fn, user_data: *mut c_void) -> Option<GiveUpCallback> {
+        let give_up = GiveUp { callback: callback?, user_data };
+        Some(Arc::new(move |records: &[String], error: &Error| give_up.call(records, error)))
+    }
+
+    fn call(&self, records: &[String], error: &Error) {
         let texts: Vec<CString> = records
             .iter()
             .map(|r| CString::new(r.as_str()).unwrap_or_default())
             .collect();
         let pointers: Vec<*const c_char> = texts.iter().map(|t| t.as_ptr()).collect();
         let message = CString::new(error.message()).unwrap_or_default();
+        let (count, code) = (pointers.len(), code_of(error.kind()));
         // SAFETY: the caller's callback, with pointers valid for the call.
-        unsafe {
-            (self.callback)(
-                self.user_data,
-                pointers.as_ptr(),
-                pointers.len(),
-                code_of(error.kind()),
-                message.as_ptr(),
-            )
-        }
+        unsafe { (self.callback)(self.user_data, pointers.as_ptr(), count, code, message.as_ptr()) }
     }
 }
 
@@ -340,37 +321,25 @@ pub unsafe extern "C" fn sa_consumer_async_batch_new(
 ) -> c_int {
     // SAFETY: the header's pointer rules.
     unsafe {
-        put_with_stats(out, || {
+        put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let mut config = AsyncBatchConfig::default();
-            if let Some(o) = options.as_ref() {
-                // The reference's parameters as given, for core's rules; the rest are C's own.
-                config = options::AsyncBatchOptions {
-                    flush_max_time: Some(o.flush_max_time_ms as f64 / 1000.0),
-                    flush_size: Some(o.flush_size as f64),
-                    max_batch_size: Some(o.max_batch_size as f64),
-                    max_size: Some(o.max_size as f64),
-                    request_timeout: Some(o.request_timeout_ms as f64),
-                    spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
-                }
-                .build()?;
-                config.max_in_flight = o.max_in_flight;
-                config.flush_timeout = Duration::from_millis(o.flush_timeout_ms);
-                config.close_timeout = Duration::from_millis(o.close_timeout_ms);
-                if let Some(callback) = o.on_give_up {
-                    let give_up = GiveUp {
-                        callback,
-                        user_data: o.user_data,
-                    };
-                    config.on_give_up = Some(Arc::new(move |records: &[String], e: &Error| {
-                        give_up.call(records, e)
-                    }));
-                }
+            let o = options.as_ref().copied().unwrap_or_default();
+            // The reference's parameters as given, for core's rules; the rest are C's own.
+            let mut config = options::AsyncBatchOptions {
+                flush_max_time: Some(o.flush_max_time_ms as f64 / 1000.0),
+                flush_size: Some(o.flush_size as f64),
+                max_batch_size: Some(o.max_batch_size as f64),
+                max_size: Some(o.max_size as f64),
+                request_timeout: Some(o.request_timeout_ms as f64),
+                spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
             }
-            let transport = transport_of(options.as_ref().map(|o| &o.network))?;
-            let consumer = Arc::new(AsyncBatchConsumer::with_transport(url, config, transport)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+            .build()?;
+            config.max_in_flight = o.max_in_flight;
+            config.flush_timeout = Duration::from_millis(o.flush_timeout_ms);
+            config.close_timeout = Duration::from_millis(o.close_timeout_ms);
+            config.on_give_up = GiveUp::of(o.on_give_up, o.user_data);
+            let transport = transport_of(&o.network)?;
+            Ok(Arc::new(AsyncBatchConsumer::with_transport(url, config, transport)?))
         })
     }
 }
@@ -386,15 +355,9 @@ pub unsafe extern "C" fn sa_consumer_debug_new(
     request_timeout_ms: u64,
     out: *mut *mut sa_consumer,
 ) -> c_int {
+    let options = sa_debug_options { write_data, request_timeout_ms, ..Default::default() };
     // SAFETY: the header's pointer rules.
-    unsafe {
-        put_with_stats(out, || {
-            let url = args::text(url_prefix, "url_prefix")?;
-            let consumer = Arc::new(DebugConsumer::new(url, write_data, timeout(request_timeout_ms)?)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
-        })
-    }
+    unsafe { sa_consumer_debug_new_with(url_prefix, &options, out) }
 }
 
 /// The parameters of sa_consumer_debug_new_with(). Fill it with sa_debug_options_init(),
@@ -415,14 +378,19 @@ pub struct sa_debug_options {
 pub unsafe extern "C" fn sa_debug_options_init(options: *mut sa_debug_options) -> c_int {
     guard(|| {
         // SAFETY: the header's pointer rules.
-        let options = unsafe { args::object_mut(options, "options") }?;
-        *options = sa_debug_options {
-            write_data: options::DEFAULT_WRITE_DATA,
-            request_timeout_ms: options::request_timeout_ms(None)?.unwrap_or(0),
-            network: sa_network_options::default(),
-        };
+        *unsafe { args::object_mut(options, "options") }? = sa_debug_options::default();
         Ok(())
     })
+}
+
+impl Default for sa_debug_options {
+    fn default() -> Self {
+        sa_debug_options {
+            write_data: options::DEFAULT_WRITE_DATA,
+            request_timeout_ms: 0,
+            network: sa_network_options::default(),
+        }
+    }
 }
 
 /// DebugConsumer with every parameter of `options` (NULL: the defaults), the network options
@@ -435,15 +403,11 @@ pub unsafe extern "C" fn sa_consumer_debug_new_with(
 ) -> c_int {
     // SAFETY: the header's pointer rules.
     unsafe {
-        put_with_stats(out, || {
+        put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let o = options.as_ref();
-            let write_data = o.map_or(options::DEFAULT_WRITE_DATA, |o| o.write_data);
-            let timeout = o.and_then(|o| (o.request_timeout_ms > 0).then_some(o.request_timeout_ms));
-            let transport = transport_of(o.map(|o| &o.network))?;
-            let consumer = Arc::new(DebugConsumer::with_transport(url, write_data, timeout, transport)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+            let o = options.as_ref().copied().unwrap_or_default();
+            let (timeout, transport) = (timeout(o.request_timeout_ms)?, transport_of(&o.network)?);
+            Ok(Arc::new(DebugConsumer::with_transport(url, o.write_data, timeout, transport)?))
         })
     }
 }
@@ -485,9 +449,10 @@ pub unsafe extern "C" fn sa_consumer_get_stats(
         // SAFETY: the header's pointer rules.
         let consumer = unsafe { args::object(consumer, "consumer") }?;
         let out = unsafe { args::object_mut(out, "out") }?;
-        let stats = consumer.stats.as_ref().ok_or_else(|| {
-            Failure::invalid("this consumer has no counters (not an HTTP consumer)")
-        })?();
+        if !consumer.counted {
+            return Err(Failure::invalid("this consumer has no counters (not an HTTP consumer)"));
+        }
+        let stats = consumer.inner.stats();
         *out = sa_consumer_stats {
             sent: stats.sent,
             failed: stats.failed,

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_int};
 use sensorsanalytics::Identity;
 
 use crate::args;
-use crate::error::{guard, Outcome};
+use crate::error::Outcome;
 
 /// One identity: a key (a property name such as SA_IDENTITY_LOGIN_ID) and its value.
 pub struct sa_identity {
@@ -25,29 +25,21 @@ pub unsafe extern "C" fn sa_identity_new(
     value: *const c_char,
     out: *mut *mut sa_identity,
 ) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        let slot = unsafe { args::out_slot(out) }?;
-        let key = unsafe { args::text(key, "identity key") }?;
-        let value = unsafe { args::text(value, "identity value") }?;
-        args::give(
-            slot,
-            sa_identity {
-                inner: Identity::new(key.to_owned(), value.to_owned()),
-            },
-        );
-        Ok(())
-    })
+    // SAFETY: the header's pointer rules.
+    unsafe {
+        args::construct(out, || {
+            let key = args::text(key, "identity key")?;
+            let value = args::text(value, "identity value")?;
+            Ok(sa_identity { inner: Identity::new(key.to_owned(), value.to_owned()) })
+        })
+    }
 }
 
 /// Frees an identity from sa_identity_new(). NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sa_identity_free(identity: *mut sa_identity) {
-    // SAFETY: the header's pointer rules; a free never reports an error.
-    let _ = guard(|| {
-        unsafe { args::free(identity) };
-        Ok(())
-    });
+    // SAFETY: the header's pointer rules.
+    unsafe { args::free(identity) }
 }
 
 /// The identities of a call, borrowed from the caller's array of `count` pointers.

@@ -56,12 +56,11 @@ fn header_pair(line: &str) -> (String, String) {
     }
 }
 
-/// The transport `net` describes (NULL: the defaults).
+/// The transport `net` describes.
 ///
 /// # Safety
-/// `net` is NULL or a valid struct whose pointers follow the header's rules.
-pub(crate) unsafe fn transport_of(net: Option<&sa_network_options>) -> Result<Arc<ReqwestTransport>, Failure> {
-    let net = net.copied().unwrap_or_default();
+/// `net`'s pointers follow the header's rules.
+pub(crate) unsafe fn transport_of(net: &sa_network_options) -> Result<Arc<ReqwestTransport>, Failure> {
     // SAFETY: the caller's promise.
     let (ca_file, proxy, lines) = unsafe {
         (

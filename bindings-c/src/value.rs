@@ -26,26 +26,14 @@ pub struct sa_properties {
 #[no_mangle]
 pub unsafe extern "C" fn sa_properties_new(out: *mut *mut sa_properties) -> c_int {
     // SAFETY: the header's pointer rules.
-    guard(|| {
-        let slot = unsafe { args::out_slot(out) }?;
-        args::give(
-            slot,
-            sa_properties {
-                map: Properties::new(),
-            },
-        );
-        Ok(())
-    })
+    unsafe { args::construct(out, || Ok(sa_properties { map: Properties::new() })) }
 }
 
 /// Frees a map from sa_properties_new(). NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sa_properties_free(properties: *mut sa_properties) {
-    // SAFETY: the header's pointer rules; a free never reports an error.
-    let _ = guard(|| {
-        unsafe { args::free(properties) };
-        Ok(())
-    });
+    // SAFETY: the header's pointer rules.
+    unsafe { args::free(properties) }
 }
 
 /// Sets one key. `key` is checked for NULL and UTF-8 here; whether it is a valid property
