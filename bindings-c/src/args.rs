@@ -87,6 +87,18 @@ pub(crate) unsafe fn construct<T>(out: *mut *mut T, make: impl FnOnce() -> Outco
     })
 }
 
+/// Fills an options struct with its defaults (the `sa_*_options_init` functions).
+///
+/// # Safety
+/// `options` is NULL or writable.
+pub(crate) unsafe fn fill_default<T: Default>(options: *mut T) -> c_int {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        *unsafe { object_mut(options, "options") }? = T::default();
+        Ok(())
+    })
+}
+
 /// Frees what [`construct`] made; NULL is ignored, as `free(NULL)` is. Guarded like every
 /// entry point: a drop cannot unwind into C.
 ///

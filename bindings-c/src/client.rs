@@ -40,7 +40,6 @@ pub unsafe extern "C" fn sa_new(
     enable_time_free: bool,
     out: *mut *mut sa_client,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
         args::construct(out, || {
             let consumer = args::object(consumer, "consumer")?;
@@ -95,7 +94,6 @@ pub unsafe extern "C" fn sa_track_at(
     properties: *const sa_properties,
     is_login_id: bool,
 ) -> c_int {
-    // SAFETY (all methods below): the header's pointer rules.
     unsafe {
         method(file, function, line, client, |c, site| {
             let distinct_id = args::text(distinct_id, "distinct_id")?;
@@ -506,7 +504,6 @@ pub unsafe extern "C" fn sa_flush(client: *const sa_client) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn sa_close(client: *const sa_client) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let client = unsafe { args::object(client, "client") }?;
         client.closed.store(true, Ordering::Release);
         Ok(client.client.close()?)

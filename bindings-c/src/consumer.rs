@@ -26,14 +26,12 @@ pub(crate) unsafe fn put(
     counted: bool,
     make: impl FnOnce() -> Outcome<Arc<dyn Consumer>>,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { args::construct(out, || Ok(sa_consumer { inner: make()?, counted })) }
 }
 
 /// ConsoleConsumer(): writes each record as one line to standard output.
 #[no_mangle]
 pub unsafe extern "C" fn sa_consumer_console_new(out: *mut *mut sa_consumer) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { put(out, false, || Ok(Arc::new(ConsoleConsumer::new()))) }
 }
 
@@ -50,7 +48,6 @@ pub unsafe extern "C" fn sa_consumer_logging_new(
     when: *const c_char,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
         put(out, false, || {
             let prefix = args::text(prefix, "prefix")?;
@@ -71,7 +68,6 @@ pub unsafe extern "C" fn sa_consumer_concurrent_logging_new(
     buffer_size: usize,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
         put(out, false, || {
             let prefix = args::text(prefix, "prefix")?;
@@ -191,7 +187,6 @@ pub unsafe extern "C" fn sa_consumer_custom_new(
     callbacks: *const sa_consumer_callbacks,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
         put(out, false, || {
             let callbacks = args::object(callbacks, "callbacks")?;
@@ -211,6 +206,5 @@ pub unsafe extern "C" fn sa_consumer_custom_new(
 /// reference: the consumer lives until both are freed. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sa_consumer_free(consumer: *mut sa_consumer) {
-    // SAFETY: the header's pointer rules.
     unsafe { args::free(consumer) }
 }

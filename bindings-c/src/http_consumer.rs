@@ -27,7 +27,6 @@ pub unsafe extern "C" fn sa_consumer_default_new(
     out: *mut *mut sa_consumer,
 ) -> c_int {
     let options = sa_default_options { request_timeout_ms, ..Default::default() };
-    // SAFETY: the header's pointer rules.
     unsafe { sa_consumer_default_new_with(url_prefix, &options, out) }
 }
 
@@ -45,11 +44,7 @@ pub struct sa_default_options {
 /// Fills `options` with the defaults.
 #[no_mangle]
 pub unsafe extern "C" fn sa_default_options_init(options: *mut sa_default_options) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        *unsafe { args::object_mut(options, "options") }? = sa_default_options::default();
-        Ok(())
-    })
+    unsafe { args::fill_default(options) }
 }
 
 /// DefaultConsumer with every parameter of `options` (NULL: the defaults), the network
@@ -60,13 +55,11 @@ pub unsafe extern "C" fn sa_consumer_default_new_with(
     options: *const sa_default_options,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
         put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
             let o = options.as_ref().copied().unwrap_or_default();
-            let transport = transport_of(&o.network)?;
-            let timeout = timeout(o.request_timeout_ms)?;
+            let (timeout, transport) = (timeout(o.request_timeout_ms)?, transport_of(&o.network)?);
             Ok(Arc::new(DefaultConsumer::with_transport(url, timeout, transport)?))
         })
     }
@@ -84,7 +77,6 @@ pub unsafe extern "C" fn sa_consumer_batch_new(
     out: *mut *mut sa_consumer,
 ) -> c_int {
     let options = sa_batch_options { max_size, request_timeout_ms, ..Default::default() };
-    // SAFETY: the header's pointer rules.
     unsafe { sa_consumer_batch_new_with(url_prefix, &options, out) }
 }
 
@@ -167,11 +159,7 @@ pub struct sa_batch_options {
 /// Fills `options` with the defaults.
 #[no_mangle]
 pub unsafe extern "C" fn sa_batch_options_init(options: *mut sa_batch_options) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        *unsafe { args::object_mut(options, "options") }? = sa_batch_options::default();
-        Ok(())
-    })
+    unsafe { args::fill_default(options) }
 }
 
 impl Default for sa_batch_options {
@@ -217,7 +205,6 @@ pub unsafe extern "C" fn sa_consumer_batch_new_with(
     options: *const sa_batch_options,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
         put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
@@ -247,11 +234,7 @@ pub(crate) fn millis(d: Duration) -> u64 {
 pub unsafe extern "C" fn sa_async_batch_options_init(
     options: *mut sa_async_batch_options,
 ) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        *unsafe { args::object_mut(options, "options") }? = sa_async_batch_options::default();
-        Ok(())
-    })
+    unsafe { args::fill_default(options) }
 }
 
 impl Default for sa_async_batch_options {
@@ -319,7 +302,6 @@ pub unsafe extern "C" fn sa_consumer_async_batch_new(
     options: *const sa_async_batch_options,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
         put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
@@ -356,7 +338,6 @@ pub unsafe extern "C" fn sa_consumer_debug_new(
     out: *mut *mut sa_consumer,
 ) -> c_int {
     let options = sa_debug_options { write_data, request_timeout_ms, ..Default::default() };
-    // SAFETY: the header's pointer rules.
     unsafe { sa_consumer_debug_new_with(url_prefix, &options, out) }
 }
 
@@ -376,11 +357,7 @@ pub struct sa_debug_options {
 /// Fills `options` with the defaults.
 #[no_mangle]
 pub unsafe extern "C" fn sa_debug_options_init(options: *mut sa_debug_options) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        *unsafe { args::object_mut(options, "options") }? = sa_debug_options::default();
-        Ok(())
-    })
+    unsafe { args::fill_default(options) }
 }
 
 impl Default for sa_debug_options {
@@ -401,7 +378,6 @@ pub unsafe extern "C" fn sa_consumer_debug_new_with(
     options: *const sa_debug_options,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
         put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
@@ -446,7 +422,6 @@ pub unsafe extern "C" fn sa_consumer_get_stats(
     out: *mut sa_consumer_stats,
 ) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let consumer = unsafe { args::object(consumer, "consumer") }?;
         let out = unsafe { args::object_mut(out, "out") }?;
         if !consumer.counted {

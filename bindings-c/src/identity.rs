@@ -25,7 +25,6 @@ pub unsafe extern "C" fn sa_identity_new(
     value: *const c_char,
     out: *mut *mut sa_identity,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
         args::construct(out, || {
             let key = args::text(key, "identity key")?;
@@ -38,7 +37,6 @@ pub unsafe extern "C" fn sa_identity_new(
 /// Frees an identity from sa_identity_new(). NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sa_identity_free(identity: *mut sa_identity) {
-    // SAFETY: the header's pointer rules.
     unsafe { args::free(identity) }
 }
 

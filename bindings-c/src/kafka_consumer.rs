@@ -9,7 +9,7 @@ use sensorsanalytics::{KafkaConfig, KafkaConsumer};
 
 use crate::args;
 use crate::consumer::{put, sa_consumer};
-use crate::error::{guard, Failure};
+use crate::error::Failure;
 use crate::http_consumer::{millis, sa_give_up_fn, spool_of, GiveUp};
 
 /// The parameters of sa_consumer_kafka_new(). Fill it with sa_kafka_options_init() (the
@@ -51,11 +51,7 @@ pub struct sa_kafka_options {
 /// Fills `options` with the defaults.
 #[no_mangle]
 pub unsafe extern "C" fn sa_kafka_options_init(options: *mut sa_kafka_options) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        *unsafe { args::object_mut(options, "options") }? = sa_kafka_options::default();
-        Ok(())
-    })
+    unsafe { args::fill_default(options) }
 }
 
 impl Default for sa_kafka_options {
@@ -106,7 +102,6 @@ pub unsafe extern "C" fn sa_consumer_kafka_new(
     options: *const sa_kafka_options,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
         put(out, true, || {
             let bootstrap = args::text(bootstrap_servers, "bootstrap_servers")?;

@@ -8,7 +8,8 @@
 //! The C-facing names (`sa_client`, `sa_track_at`, ...) are the header's, not Rust's style.
 #![allow(non_camel_case_types)]
 // The pointer rules of every function are stated once, in the header's preamble
-// (cbindgen.toml), rather than in a "# Safety" section repeated on each function.
+// (cbindgen.toml), rather than in a "# Safety" section repeated on each function. Likewise an
+// `unsafe` block without a SAFETY comment of its own relies on those rules and nothing else.
 #![allow(clippy::missing_safety_doc)]
 
 // The header follows the order of these modules; each stands alone so that rustfmt keeps it.

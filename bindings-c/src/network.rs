@@ -6,6 +6,7 @@ use std::ffi::c_char;
 use std::sync::Arc;
 
 use sensorsanalytics::consumer::options::{HttpOptions, DEFAULT_GZIP};
+use sensorsanalytics::http::split_header_line;
 use sensorsanalytics::ReqwestTransport;
 
 use crate::args;
@@ -46,16 +47,6 @@ impl Default for sa_network_options {
     }
 }
 
-/// `"Name: value"` as a pair: split at the first colon, the value's surrounding blanks
-/// dropped (HTTP's optional whitespace). Without a colon the whole text is the name, which
-/// the core then judges.
-fn header_pair(line: &str) -> (String, String) {
-    match line.split_once(':') {
-        Some((name, value)) => (name.to_owned(), value.trim_matches([' ', '\t']).to_owned()),
-        None => (line.to_owned(), String::new()),
-    }
-}
-
 /// The transport `net` describes.
 ///
 /// # Safety
@@ -72,7 +63,7 @@ pub(crate) unsafe fn transport_of(net: &sa_network_options) -> Result<Arc<Reqwes
     let mut headers = Vec::with_capacity(lines.len());
     for &line in lines {
         // SAFETY: each element is a C string, by the header's rules.
-        headers.push(header_pair(unsafe { args::text(line, "headers[i]") }?));
+        headers.push(split_header_line(unsafe { args::text(line, "headers[i]") }?));
     }
     let options = HttpOptions {
         ca_file: ca_file.map(Into::into),
@@ -81,16 +72,4 @@ pub(crate) unsafe fn transport_of(net: &sa_network_options) -> Result<Arc<Reqwes
         gzip: Some(net.gzip),
     };
     Ok(Arc::new(options.transport()?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::header_pair;
-
-    #[test]
-    fn header_lines() {
-        assert_eq!(header_pair("X-A: 1"), ("X-A".into(), "1".into()));
-        assert_eq!(header_pair("X-A:\t a:b "), ("X-A".into(), "a:b".into()));
-        assert_eq!(header_pair("X-A"), ("X-A".into(), "".into()));
-    }
 }

@@ -29,7 +29,6 @@ pub struct sa_recording {
 /// Makes an empty recording in `*out`; free it with sa_recording_free().
 #[no_mangle]
 pub unsafe extern "C" fn sa_recording_new(out: *mut *mut sa_recording) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { args::construct(out, || Ok(sa_recording { inner: Arc::new(RecordingConsumer::new()) })) }
 }
 
@@ -37,7 +36,6 @@ pub unsafe extern "C" fn sa_recording_new(out: *mut *mut sa_recording) -> c_int 
 /// NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sa_recording_free(recording: *mut sa_recording) {
-    // SAFETY: the header's pointer rules.
     unsafe { args::free(recording) }
 }
 
@@ -48,7 +46,6 @@ pub unsafe extern "C" fn sa_recording_consumer(
     recording: *const sa_recording,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { put(out, false, || Ok(args::object(recording, "recording")?.inner.clone() as _)) }
 }
 
@@ -56,7 +53,6 @@ pub unsafe extern "C" fn sa_recording_consumer(
 #[no_mangle]
 pub unsafe extern "C" fn sa_recording_count(recording: *const sa_recording, out: *mut usize) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let recording = unsafe { args::object(recording, "recording") }?;
         let out = unsafe { args::object_mut(out, "out") }?;
         *out = recording.inner.len();
@@ -77,7 +73,6 @@ pub unsafe extern "C" fn sa_recording_get(
     length: *mut usize,
 ) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let recording = unsafe { args::object(recording, "recording") }?;
         let line = recording.inner.line(index)?;
         if size > 0 {
@@ -101,7 +96,6 @@ pub unsafe extern "C" fn sa_recording_get(
 #[no_mangle]
 pub unsafe extern "C" fn sa_recording_clear(recording: *const sa_recording) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let recording = unsafe { args::object(recording, "recording") }?;
         recording.inner.clear();
         Ok(())

@@ -25,14 +25,12 @@ pub struct sa_properties {
 /// a map only read it during the call; it can be reused or freed right after.
 #[no_mangle]
 pub unsafe extern "C" fn sa_properties_new(out: *mut *mut sa_properties) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { args::construct(out, || Ok(sa_properties { map: Properties::new() })) }
 }
 
 /// Frees a map from sa_properties_new(). NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sa_properties_free(properties: *mut sa_properties) {
-    // SAFETY: the header's pointer rules.
     unsafe { args::free(properties) }
 }
 
@@ -44,7 +42,6 @@ unsafe fn set(
     value: impl FnOnce() -> Outcome<Value<'static>>,
 ) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let map = unsafe { args::object_mut(properties, "properties") }?;
         let key = unsafe { args::text(key, "key") }?;
         map.map.insert(key.to_owned(), value()?);
@@ -66,12 +63,7 @@ pub unsafe extern "C" fn sa_properties_set_string(
     key: *const c_char,
     value: *const c_char,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
-    unsafe {
-        set(properties, key, || {
-            Ok(Value::Str(owned_text(value, "value")?))
-        })
-    }
+    unsafe { set(properties, key, || Ok(Value::Str(owned_text(value, "value")?))) }
 }
 
 /// Sets `key` to an integer.
@@ -81,7 +73,6 @@ pub unsafe extern "C" fn sa_properties_set_int(
     key: *const c_char,
     value: i64,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, || Ok(Value::Int(value))) }
 }
 
@@ -93,7 +84,6 @@ pub unsafe extern "C" fn sa_properties_set_double(
     key: *const c_char,
     value: f64,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, || Ok(Value::Float(value))) }
 }
 
@@ -104,7 +94,6 @@ pub unsafe extern "C" fn sa_properties_set_bool(
     key: *const c_char,
     value: bool,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, || Ok(Value::Bool(value))) }
 }
 
@@ -114,14 +103,11 @@ pub unsafe extern "C" fn sa_properties_set_null(
     properties: *mut sa_properties,
     key: *const c_char,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, || Ok(Value::Null)) }
 }
 
 fn out_of_range(epoch_ms: i64) -> Failure {
-    Failure::invalid(format!(
-        "datetime out of range: {epoch_ms} ms since the epoch"
-    ))
+    Failure::invalid(format!("datetime out of range: {epoch_ms} ms since the epoch"))
 }
 
 /// Sets `key` to an aware datetime: the instant `epoch_ms` (milliseconds since 1970-01-01 UTC)
@@ -136,17 +122,13 @@ pub unsafe extern "C" fn sa_properties_set_datetime(
     utc_offset_minutes: c_int,
 ) -> c_int {
     let value = || {
-        let offset =
-            FixedOffset::east_opt(utc_offset_minutes.saturating_mul(60)).ok_or_else(|| {
-                Failure::invalid(format!(
-                    "UTC offset out of range: {utc_offset_minutes} minutes"
-                ))
-            })?;
+        let offset = FixedOffset::east_opt(utc_offset_minutes.saturating_mul(60)).ok_or_else(|| {
+            Failure::invalid(format!("UTC offset out of range: {utc_offset_minutes} minutes"))
+        })?;
         DateTime::from_instant(epoch_ms, Zone::Offset(offset))
             .map(Value::DateTime)
             .ok_or_else(|| out_of_range(epoch_ms))
     };
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, value) }
 }
 
@@ -163,7 +145,6 @@ pub unsafe extern "C" fn sa_properties_set_local_datetime(
         let local = DateTime::from_instant(epoch_ms, Zone::Local).ok_or_else(|| out_of_range(epoch_ms))?;
         Ok(Value::DateTime(DateTime::naive(local.wall)))
     };
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, value) }
 }
 
@@ -185,7 +166,6 @@ pub unsafe extern "C" fn sa_properties_set_date(
             .map(Value::Date)
             .ok_or_else(|| Failure::invalid(format!("no such date: {year}-{month}-{day}")))
     };
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, value) }
 }
 
@@ -199,7 +179,6 @@ pub unsafe extern "C" fn sa_properties_set_string_list(
     count: usize,
 ) -> c_int {
     let value = || {
-        // SAFETY: the header's pointer rules.
         let items = unsafe { args::array(items, count, "items") }?;
         let list = items
             .iter()
@@ -207,7 +186,6 @@ pub unsafe extern "C" fn sa_properties_set_string_list(
             .collect::<Outcome<Vec<_>>>()?;
         Ok(Value::List(list))
     };
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, value) }
 }
 
@@ -221,7 +199,6 @@ pub unsafe extern "C" fn sa_properties_append_string(
     value: *const c_char,
 ) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let map = unsafe { args::object_mut(properties, "properties") }?;
         let key = unsafe { args::text(key, "key") }?;
         let item = unsafe { owned_text(value, "value") }?;
@@ -245,7 +222,6 @@ pub unsafe extern "C" fn sa_properties_remove(
     key: *const c_char,
 ) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let map = unsafe { args::object_mut(properties, "properties") }?;
         let key = unsafe { args::text(key, "key") }?;
         map.map.remove(key);
@@ -257,7 +233,6 @@ pub unsafe extern "C" fn sa_properties_remove(
 #[no_mangle]
 pub unsafe extern "C" fn sa_properties_clear(properties: *mut sa_properties) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let map = unsafe { args::object_mut(properties, "properties") }?;
         map.map = Properties::new();
         Ok(())
