@@ -1,8 +1,5 @@
-//! `sa_client`: Python's `SensorsAnalytics`, one C function per method.
-//!
-//! Every method that writes a record takes the caller's source location first; the header's
-//! macros (`sa_track(...)` for `sa_track_at(__FILE__, __func__, __LINE__, ...)`) fill it, and
-//! it becomes `$lib_detail`. The rest is conversion: the core validates and builds records.
+//! `sa_client`: Python's `SensorsAnalytics`, one C function per method. The rest is
+//! conversion: the core validates and builds records.
 
 use std::borrow::Cow;
 use std::ffi::{c_char, c_int, CStr};
@@ -28,11 +25,8 @@ pub struct sa_client {
 
 /// Creates a client in `*out`: SensorsAnalytics(consumer, project_name, enable_time_free).
 /// `project_name` may be NULL (the server's default project); it is copied. With
-/// `enable_time_free`, every event and profile record carries `"time_free": true`.
-///
-/// Ownership: the client takes its own reference to `consumer`; the caller still owns its
-/// handle and may sa_consumer_free() it at once. The caller owns the client: sa_close() it
-/// to flush, then sa_free() it.
+/// `enable_time_free`, every event and profile record carries `"time_free": true`. The client
+/// takes its own reference to `consumer`, whose handle may be freed at once.
 #[no_mangle]
 pub unsafe extern "C" fn sa_new(
     consumer: *const sa_consumer,
@@ -208,13 +202,9 @@ pub unsafe extern "C" fn sa_profile_append_at(
 
 /// The `{key: true}` map of profile_unset from `count` keys; a repeated key counts once.
 unsafe fn unset_keys<'a>(keys: *const *const c_char, count: usize) -> Outcome<Properties<'a>> {
-    // SAFETY: forwarded contract.
     let keys = unsafe { args::array(keys, count, "keys") }?;
-    let keys = keys
-        .iter()
-        .map(|&k| unsafe { args::text(k, "key") })
-        .collect::<Outcome<Vec<_>>>()?;
-    Ok(Properties::from_keys(keys))
+    let keys = keys.iter().map(|&k| unsafe { args::text(k, "key") });
+    Ok(Properties::from_keys(keys.collect::<Outcome<Vec<_>>>()?))
 }
 
 /// profile_unset(distinct_id, profile_keys, is_login_id): removes the `count` properties
@@ -521,11 +511,10 @@ pub unsafe extern "C" fn sa_free(client: *mut sa_client) -> c_int {
         }
         // SAFETY: from sa_new(), freed once, by the header's rules.
         let owned = unsafe { Box::from_raw(client) };
-        if owned.closed.swap(true, Ordering::AcqRel) {
-            Ok(())
-        } else {
-            Ok(owned.client.close()?)
+        if !owned.closed.swap(true, Ordering::AcqRel) {
+            owned.client.close()?;
         }
+        Ok(())
     })
 }
 
@@ -533,7 +522,5 @@ pub unsafe extern "C" fn sa_free(client: *mut sa_client) -> c_int {
 #[no_mangle]
 pub extern "C" fn sa_version() -> *const c_char {
     static VERSION: std::sync::OnceLock<std::ffi::CString> = std::sync::OnceLock::new();
-    VERSION
-        .get_or_init(|| std::ffi::CString::new(SDK_VERSION).unwrap_or_default())
-        .as_ptr()
+    VERSION.get_or_init(|| std::ffi::CString::new(SDK_VERSION).unwrap_or_default()).as_ptr()
 }

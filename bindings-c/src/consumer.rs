@@ -10,7 +10,7 @@ use sensorsanalytics::consumer::options;
 use sensorsanalytics::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, Error, LoggingConsumer};
 
 use crate::args;
-use crate::error::{Outcome, SA_ERR_DEBUG, SA_ERR_FILE_LOCK, SA_ERR_ILLEGAL_DATA, SA_OK};
+use crate::error::{Failure, Outcome, SA_ERR_DEBUG, SA_ERR_FILE_LOCK, SA_ERR_ILLEGAL_DATA, SA_OK};
 
 /// A consumer handle. A handle is a counted reference: sa_new() takes its own reference, so
 /// the caller may free its handle at any time after sa_new() and the client keeps working.
@@ -142,13 +142,7 @@ impl Consumer for CallbackConsumer {
         buffer.extend_from_slice(record.as_bytes());
         buffer.push(0);
         // SAFETY: a callback the caller registered, with their user_data and a valid string.
-        let code = unsafe {
-            send(
-                self.callbacks.user_data,
-                buffer.as_ptr().cast(),
-                record.len(),
-            )
-        };
+        let code = unsafe { send(self.callbacks.user_data, buffer.as_ptr().cast(), record.len()) };
         RECORD.with(|cell| cell.set(buffer));
         callback_result(code, "send")
     }
@@ -189,15 +183,11 @@ pub unsafe extern "C" fn sa_consumer_custom_new(
 ) -> c_int {
     unsafe {
         put(out, false, || {
-            let callbacks = args::object(callbacks, "callbacks")?;
+            let callbacks = *args::object(callbacks, "callbacks")?;
             if callbacks.send.is_none() {
-                return Err(crate::error::Failure::invalid(
-                    "callbacks->send must not be NULL",
-                ));
+                return Err(Failure::invalid("callbacks->send must not be NULL"));
             }
-            Ok(Arc::new(CallbackConsumer {
-                callbacks: *callbacks,
-            }))
+            Ok(Arc::new(CallbackConsumer { callbacks }))
         })
     }
 }

@@ -1,6 +1,5 @@
 //! The HTTP consumers of the core (DefaultConsumer, BatchConsumer, AsyncBatchConsumer,
-//! DebugConsumer) as `sa_consumer` handles, and their counters. `request_timeout_ms` is in
-//! milliseconds, as the Python SDK documents it; 0 keeps the transport's default (30 s).
+//! DebugConsumer) as `sa_consumer` handles, and their counters.
 
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Arc;
@@ -14,7 +13,7 @@ use sensorsanalytics::{
 
 use crate::args;
 use crate::consumer::{put, sa_consumer};
-use crate::error::{code_of, guard, Failure};
+use crate::error::{code_of, guard, Failure, Outcome};
 use crate::network::{sa_network_options, transport_of};
 
 /// DefaultConsumer(url_prefix, request_timeout): sends each record in its own request,
@@ -181,17 +180,9 @@ fn timeout(ms: u64) -> sensorsanalytics::Result<Option<u64>> {
 }
 
 /// The spool fields as core's options: NULL and 0 mean core's defaults.
-///
-/// # Safety
-/// `dir` is NULL or a C string (the header's pointer rules).
-pub(crate) unsafe fn spool_of(dir: *const c_char, max_bytes: u64, fsync: bool) -> Result<options::SpoolOptions, Failure> {
-    if dir.is_null() {
-        return Ok(options::SpoolOptions::default());
-    }
-    // SAFETY: the caller's promise.
-    let dir = unsafe { args::text(dir, "spool_dir") }?;
+pub(crate) unsafe fn spool_of(dir: *const c_char, max_bytes: u64, fsync: bool) -> Outcome<options::SpoolOptions> {
     Ok(options::SpoolOptions {
-        spool_dir: Some(dir.into()),
+        spool_dir: unsafe { args::optional_text(dir, "spool_dir") }?.map(Into::into),
         spool_max_bytes: (max_bytes > 0).then_some(max_bytes as f64),
         spool_fsync: Some(fsync),
     })

@@ -14,11 +14,7 @@ pub struct sa_identity {
 
 /// Creates an identity in `*out`, copying `key` and `value`. Only NULL and UTF-8 are checked
 /// here; the key's name rules and the value's length are checked by the call that uses it,
-/// with the reference's messages.
-///
-/// Ownership: the caller owns the identity and frees it with sa_identity_free(). Calls only
-/// read identities during the call. An identity is immutable, so one may be passed to calls
-/// on several threads at once.
+/// with the reference's messages. Free it with sa_identity_free().
 #[no_mangle]
 pub unsafe extern "C" fn sa_identity_new(
     key: *const c_char,
@@ -41,9 +37,6 @@ pub unsafe extern "C" fn sa_identity_free(identity: *mut sa_identity) {
 }
 
 /// The identities of a call, borrowed from the caller's array of `count` pointers.
-///
-/// # Safety
-/// `ptr` is NULL (with `count` 0) or points to `count` pointers to live identities.
 pub(crate) unsafe fn list<'a>(
     ptr: *const *const sa_identity,
     count: usize,

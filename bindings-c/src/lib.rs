@@ -2,8 +2,7 @@
 //! header `include/sensorsanalytics.h` that cbindgen writes from these files' doc comments.
 //!
 //! Thin by design: each function converts C arguments (`args.rs`), calls the core, and turns
-//! the result into an error code (`error.rs`). Files mirror the core's concepts: `client.rs`,
-//! `consumer.rs`, `value.rs` (properties), `identity.rs`.
+//! the result into an error code (`error.rs`).
 //!
 //! The C-facing names (`sa_client`, `sa_track_at`, ...) are the header's, not Rust's style.
 #![allow(non_camel_case_types)]

@@ -10,7 +10,7 @@ use sensorsanalytics::http::split_header_line;
 use sensorsanalytics::ReqwestTransport;
 
 use crate::args;
-use crate::error::Failure;
+use crate::error::Outcome;
 
 /// The network options of an HTTP consumer, filled with the defaults by the consumer's
 /// options `_init` function (everything NULL, `gzip` true): the system's CAs plus
@@ -48,18 +48,10 @@ impl Default for sa_network_options {
 }
 
 /// The transport `net` describes.
-///
-/// # Safety
-/// `net`'s pointers follow the header's rules.
-pub(crate) unsafe fn transport_of(net: &sa_network_options) -> Result<Arc<ReqwestTransport>, Failure> {
-    // SAFETY: the caller's promise.
-    let (ca_file, proxy, lines) = unsafe {
-        (
-            args::optional_text(net.ca_file, "ca_file")?,
-            args::optional_text(net.proxy, "proxy")?,
-            args::array(net.headers, net.header_count, "headers")?,
-        )
-    };
+pub(crate) unsafe fn transport_of(net: &sa_network_options) -> Outcome<Arc<ReqwestTransport>> {
+    let ca_file = unsafe { args::optional_text(net.ca_file, "ca_file") }?;
+    let proxy = unsafe { args::optional_text(net.proxy, "proxy") }?;
+    let lines = unsafe { args::array(net.headers, net.header_count, "headers") }?;
     let mut headers = Vec::with_capacity(lines.len());
     for &line in lines {
         // SAFETY: each element is a C string, by the header's rules.

@@ -19,10 +19,8 @@ pub struct sa_properties {
     pub(crate) map: Properties<'static>,
 }
 
-/// Creates an empty map in `*out`.
-///
-/// Ownership: the caller owns the map and frees it with sa_properties_free(). Calls that take
-/// a map only read it during the call; it can be reused or freed right after.
+/// Creates an empty map in `*out`; free it with sa_properties_free(). Calls that take a map
+/// only read it during the call; it can be reused or freed right after.
 #[no_mangle]
 pub unsafe extern "C" fn sa_properties_new(out: *mut *mut sa_properties) -> c_int {
     unsafe { args::construct(out, || Ok(sa_properties { map: Properties::new() })) }
@@ -180,11 +178,8 @@ pub unsafe extern "C" fn sa_properties_set_string_list(
 ) -> c_int {
     let value = || {
         let items = unsafe { args::array(items, count, "items") }?;
-        let list = items
-            .iter()
-            .map(|&s| unsafe { owned_text(s, "list item") })
-            .collect::<Outcome<Vec<_>>>()?;
-        Ok(Value::List(list))
+        let list = items.iter().map(|&s| unsafe { owned_text(s, "list item") });
+        Ok(Value::List(list.collect::<Outcome<_>>()?))
     };
     unsafe { set(properties, key, value) }
 }
@@ -240,10 +235,6 @@ pub unsafe extern "C" fn sa_properties_clear(properties: *mut sa_properties) -> 
 }
 
 /// The map a call reads, or None for a NULL map (Python's `properties=None`).
-///
-/// # Safety
-/// `ptr` is NULL or a live map no other thread modifies during the call.
 pub(crate) unsafe fn optional<'a>(ptr: *const sa_properties) -> Option<&'a Properties<'static>> {
-    // SAFETY: forwarded contract.
     unsafe { ptr.as_ref() }.map(|p| &p.map)
 }
