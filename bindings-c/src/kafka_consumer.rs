@@ -9,7 +9,7 @@ use sensorsanalytics::{KafkaConfig, KafkaConsumer};
 
 use crate::args;
 use crate::consumer::{put, sa_consumer};
-use crate::error::Failure;
+use crate::error::Outcome;
 use crate::http_consumer::{millis, sa_give_up_fn, spool_of, GiveUp};
 
 /// The parameters of sa_consumer_kafka_new(). Fill it with sa_kafka_options_init() (the
@@ -73,7 +73,7 @@ impl Default for sa_kafka_options {
 }
 
 /// The settings pairs as strings.
-unsafe fn settings_of(o: &sa_kafka_options) -> Result<Vec<(String, String)>, Failure> {
+unsafe fn settings_of(o: &sa_kafka_options) -> Outcome<Vec<(String, String)>> {
     // SAFETY: the caller's promise: 2 * settings_len valid pointers.
     let texts = unsafe { args::array(o.settings, o.settings_len.saturating_mul(2), "settings") }?;
     texts
