@@ -564,10 +564,8 @@ int sa_last_error_code(void);
 const char *sa_error_name(int code);
 
 /**
- * Creates an empty map in `*out`.
- *
- * Ownership: the caller owns the map and frees it with sa_properties_free(). Calls that take
- * a map only read it during the call; it can be reused or freed right after.
+ * Creates an empty map in `*out`; free it with sa_properties_free(). Calls that take a map
+ * only read it during the call; it can be reused or freed right after.
  */
 int sa_properties_new(struct sa_properties **out);
 
@@ -664,11 +662,7 @@ int sa_properties_clear(struct sa_properties *properties);
 /**
  * Creates an identity in `*out`, copying `key` and `value`. Only NULL and UTF-8 are checked
  * here; the key's name rules and the value's length are checked by the call that uses it,
- * with the reference's messages.
- *
- * Ownership: the caller owns the identity and frees it with sa_identity_free(). Calls only
- * read identities during the call. An identity is immutable, so one may be passed to calls
- * on several threads at once.
+ * with the reference's messages. Free it with sa_identity_free().
  */
 int sa_identity_new(const char *key, const char *value, struct sa_identity **out);
 
@@ -875,11 +869,8 @@ int sa_recording_clear(const struct sa_recording *recording);
 /**
  * Creates a client in `*out`: SensorsAnalytics(consumer, project_name, enable_time_free).
  * `project_name` may be NULL (the server's default project); it is copied. With
- * `enable_time_free`, every event and profile record carries `"time_free": true`.
- *
- * Ownership: the client takes its own reference to `consumer`; the caller still owns its
- * handle and may sa_consumer_free() it at once. The caller owns the client: sa_close() it
- * to flush, then sa_free() it.
+ * `enable_time_free`, every event and profile record carries `"time_free": true`. The client
+ * takes its own reference to `consumer`, whose handle may be freed at once.
  */
 int sa_new(const struct sa_consumer *consumer,
            const char *project_name,

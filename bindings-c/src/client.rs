@@ -1,8 +1,5 @@
-//! `sa_client`: Python's `SensorsAnalytics`, one C function per method.
-//!
-//! Every method that writes a record takes the caller's source location first; the header's
-//! macros (`sa_track(...)` for `sa_track_at(__FILE__, __func__, __LINE__, ...)`) fill it, and
-//! it becomes `$lib_detail`. The rest is conversion: the core validates and builds records.
+//! `sa_client`: Python's `SensorsAnalytics`, one C function per method. The rest is
+//! conversion: the core validates and builds records.
 
 use std::borrow::Cow;
 use std::ffi::{c_char, c_int, CStr};
@@ -28,11 +25,8 @@ pub struct sa_client {
 
 /// Creates a client in `*out`: SensorsAnalytics(consumer, project_name, enable_time_free).
 /// `project_name` may be NULL (the server's default project); it is copied. With
-/// `enable_time_free`, every event and profile record carries `"time_free": true`.
-///
-/// Ownership: the client takes its own reference to `consumer`; the caller still owns its
-/// handle and may sa_consumer_free() it at once. The caller owns the client: sa_close() it
-/// to flush, then sa_free() it.
+/// `enable_time_free`, every event and profile record carries `"time_free": true`. The client
+/// takes its own reference to `consumer`, whose handle may be freed at once.
 #[no_mangle]
 pub unsafe extern "C" fn sa_new(
     consumer: *const sa_consumer,
@@ -40,73 +34,25 @@ pub unsafe extern "C" fn sa_new(
     enable_time_free: bool,
     out: *mut *mut sa_client,
 ) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        let slot = unsafe { args::out_slot(out) }?;
-        let consumer = unsafe { args::object(consumer, "consumer") }?;
-        let project_name = unsafe { args::optional_text(project_name, "project_name") }?;
-        let config = Config {
-            project_name: project_name.map(str::to_owned),
-            enable_time_free,
-            lib_name: LIB_NAME.to_owned(),
-            lib_version: SDK_VERSION.to_owned(),
-        };
-        let client = Client::new(consumer.inner.clone(), config);
-        args::give(
-            slot,
-            sa_client {
-                client,
-                closed: AtomicBool::new(false),
-            },
-        );
-        Ok(())
-    })
-}
-
-/// The caller's source location, kept as text for `$lib_detail` (`##function##file##line`;
-/// C has no class). A file that is not UTF-8 is written with replacement characters rather
-/// than failing the call. NULL file and function: no `$lib_detail`.
-struct Site<'a> {
-    file: Cow<'a, str>,
-    function: Cow<'a, str>,
-    line: u32,
-}
-
-impl Site<'_> {
-    unsafe fn read<'a>(
-        file: *const c_char,
-        function: *const c_char,
-        line: c_int,
-    ) -> Option<Site<'a>> {
-        if file.is_null() && function.is_null() {
-            return None;
-        }
-        // SAFETY: NULL or NUL-terminated, by the header's rules.
-        let lossy = |p: *const c_char| {
-            if p.is_null() {
-                Cow::Borrowed("")
-            } else {
-                unsafe { CStr::from_ptr(p) }.to_string_lossy()
-            }
-        };
-        Some(Site {
-            file: lossy(file),
-            function: lossy(function),
-            line: u32::try_from(line).unwrap_or(0),
+    unsafe {
+        args::construct(out, || {
+            let consumer = args::object(consumer, "consumer")?;
+            let config = Config {
+                project_name: args::optional_text(project_name, "project_name")?.map(str::to_owned),
+                enable_time_free,
+                lib_name: LIB_NAME.to_owned(),
+                lib_version: SDK_VERSION.to_owned(),
+            };
+            let client = Client::new(consumer.inner.clone(), config);
+            Ok(sa_client { client, closed: AtomicBool::new(false) })
         })
     }
-
-    fn call_site(&self) -> CallSite<'_> {
-        CallSite {
-            class: "",
-            function: &self.function,
-            file: &self.file,
-            line: self.line,
-        }
-    }
 }
 
-/// Runs a method on a client; `site` is the caller's location, if given.
+/// Runs a method on a client. `file`, `function` and `line` are the caller's location, kept
+/// as text for `$lib_detail` (`##function##file##line`; C has no class): text that is not
+/// UTF-8 gets replacement characters rather than failing the call; NULL file and function:
+/// no `$lib_detail`.
 unsafe fn method(
     file: *const c_char,
     function: *const c_char,
@@ -115,11 +61,17 @@ unsafe fn method(
     body: impl FnOnce(&Client, Option<&CallSite<'_>>) -> Outcome,
 ) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
+        // SAFETY: the header's pointer rules (strings NULL or NUL-terminated).
         let client = unsafe { args::object(client, "client") }?;
-        let site = unsafe { Site::read(file, function, line) };
-        let call_site = site.as_ref().map(Site::call_site);
-        body(&client.client, call_site.as_ref())
+        let lossy = |p: *const c_char| match p.is_null() {
+            true => Cow::Borrowed(""),
+            false => unsafe { CStr::from_ptr(p) }.to_string_lossy(),
+        };
+        let (file_text, function_text) = (lossy(file), lossy(function));
+        let line = u32::try_from(line).unwrap_or(0);
+        let site = CallSite { class: "", function: &function_text, file: &file_text, line };
+        let site = (!file.is_null() || !function.is_null()).then_some(site);
+        body(&client.client, site.as_ref())
     })
 }
 
@@ -136,18 +88,12 @@ pub unsafe extern "C" fn sa_track_at(
     properties: *const sa_properties,
     is_login_id: bool,
 ) -> c_int {
-    // SAFETY (all methods below): the header's pointer rules.
     unsafe {
         method(file, function, line, client, |c, site| {
             let distinct_id = args::text(distinct_id, "distinct_id")?;
             let event_name = args::text(event_name, "event_name")?;
-            Ok(c.track(
-                site,
-                distinct_id,
-                event_name,
-                value::optional(properties),
-                is_login_id,
-            )?)
+            let properties = value::optional(properties);
+            Ok(c.track(site, distinct_id, event_name, properties, is_login_id)?)
         })
     }
 }
@@ -173,18 +119,20 @@ pub unsafe extern "C" fn sa_track_signup_at(
     }
 }
 
+/// The caller's location and the client, as `method` takes them.
+type At = (*const c_char, *const c_char, c_int, *const sa_client);
+
 unsafe fn profile(
-    (file, function, line): (*const c_char, *const c_char, c_int),
-    client: *const sa_client,
+    (file, function, line, client): At,
     op: ProfileOp,
     distinct_id: *const c_char,
-    profiles: Option<&Properties<'_>>,
+    profiles: *const sa_properties,
     is_login_id: bool,
 ) -> c_int {
     unsafe {
         method(file, function, line, client, |c, site| {
             let distinct_id = args::text(distinct_id, "distinct_id")?;
-            Ok(c.profile(site, op, distinct_id, profiles, is_login_id)?)
+            Ok(c.profile(site, op, distinct_id, value::optional(profiles), is_login_id)?)
         })
     }
 }
@@ -201,16 +149,8 @@ pub unsafe extern "C" fn sa_profile_set_at(
     profiles: *const sa_properties,
     is_login_id: bool,
 ) -> c_int {
-    unsafe {
-        profile(
-            (file, function, line),
-            client,
-            ProfileOp::Set,
-            distinct_id,
-            value::optional(profiles),
-            is_login_id,
-        )
-    }
+    let at = (file, function, line, client);
+    unsafe { profile(at, ProfileOp::Set, distinct_id, profiles, is_login_id) }
 }
 
 /// profile_set_once(distinct_id, profiles, is_login_id): sets properties not set before.
@@ -224,16 +164,8 @@ pub unsafe extern "C" fn sa_profile_set_once_at(
     profiles: *const sa_properties,
     is_login_id: bool,
 ) -> c_int {
-    unsafe {
-        profile(
-            (file, function, line),
-            client,
-            ProfileOp::SetOnce,
-            distinct_id,
-            value::optional(profiles),
-            is_login_id,
-        )
-    }
+    let at = (file, function, line, client);
+    unsafe { profile(at, ProfileOp::SetOnce, distinct_id, profiles, is_login_id) }
 }
 
 /// profile_increment(distinct_id, profiles, is_login_id): adds to numeric properties; every
@@ -248,16 +180,8 @@ pub unsafe extern "C" fn sa_profile_increment_at(
     profiles: *const sa_properties,
     is_login_id: bool,
 ) -> c_int {
-    unsafe {
-        profile(
-            (file, function, line),
-            client,
-            ProfileOp::Increment,
-            distinct_id,
-            value::optional(profiles),
-            is_login_id,
-        )
-    }
+    let at = (file, function, line, client);
+    unsafe { profile(at, ProfileOp::Increment, distinct_id, profiles, is_login_id) }
 }
 
 /// profile_append(distinct_id, profiles, is_login_id): appends to list properties; every
@@ -272,27 +196,15 @@ pub unsafe extern "C" fn sa_profile_append_at(
     profiles: *const sa_properties,
     is_login_id: bool,
 ) -> c_int {
-    unsafe {
-        profile(
-            (file, function, line),
-            client,
-            ProfileOp::Append,
-            distinct_id,
-            value::optional(profiles),
-            is_login_id,
-        )
-    }
+    let at = (file, function, line, client);
+    unsafe { profile(at, ProfileOp::Append, distinct_id, profiles, is_login_id) }
 }
 
 /// The `{key: true}` map of profile_unset from `count` keys; a repeated key counts once.
 unsafe fn unset_keys<'a>(keys: *const *const c_char, count: usize) -> Outcome<Properties<'a>> {
-    // SAFETY: forwarded contract.
     let keys = unsafe { args::array(keys, count, "keys") }?;
-    let keys = keys
-        .iter()
-        .map(|&k| unsafe { args::text(k, "key") })
-        .collect::<Outcome<Vec<_>>>()?;
-    Ok(Properties::from_keys(keys))
+    let keys = keys.iter().map(|&k| unsafe { args::text(k, "key") });
+    Ok(Properties::from_keys(keys.collect::<Outcome<Vec<_>>>()?))
 }
 
 /// profile_unset(distinct_id, profile_keys, is_login_id): removes the `count` properties
@@ -312,13 +224,7 @@ pub unsafe extern "C" fn sa_profile_unset_at(
         method(file, function, line, client, |c, site| {
             let distinct_id = args::text(distinct_id, "distinct_id")?;
             let keys = unset_keys(keys, count)?;
-            Ok(c.profile(
-                site,
-                ProfileOp::Unset,
-                distinct_id,
-                Some(&keys),
-                is_login_id,
-            )?)
+            Ok(c.profile(site, ProfileOp::Unset, distinct_id, Some(&keys), is_login_id)?)
         })
     }
 }
@@ -333,16 +239,8 @@ pub unsafe extern "C" fn sa_profile_delete_at(
     distinct_id: *const c_char,
     is_login_id: bool,
 ) -> c_int {
-    unsafe {
-        profile(
-            (file, function, line),
-            client,
-            ProfileOp::Delete,
-            distinct_id,
-            None,
-            is_login_id,
-        )
-    }
+    let at = (file, function, line, client);
+    unsafe { profile(at, ProfileOp::Delete, distinct_id, std::ptr::null(), is_login_id) }
 }
 
 /// item_set(item_type, item_id, properties): sets an item's properties. `properties` may be
@@ -445,17 +343,16 @@ pub unsafe extern "C" fn sa_track_by_id_at(
 }
 
 unsafe fn profile_by_id(
-    (file, function, line): (*const c_char, *const c_char, c_int),
-    client: *const sa_client,
+    (file, function, line, client): At,
     op: ProfileOp,
-    properties: Option<&Properties<'_>>,
+    properties: *const sa_properties,
     identities: *const *const sa_identity,
     count: usize,
 ) -> c_int {
     unsafe {
         method(file, function, line, client, |c, site| {
             let identities = identity::list(identities, count)?;
-            Ok(c.profile_by_id(site, op, properties, &identities)?)
+            Ok(c.profile_by_id(site, op, value::optional(properties), &identities)?)
         })
     }
 }
@@ -471,16 +368,8 @@ pub unsafe extern "C" fn sa_profile_set_by_id_at(
     identities: *const *const sa_identity,
     count: usize,
 ) -> c_int {
-    unsafe {
-        profile_by_id(
-            (file, function, line),
-            client,
-            ProfileOp::Set,
-            value::optional(properties),
-            identities,
-            count,
-        )
-    }
+    let at = (file, function, line, client);
+    unsafe { profile_by_id(at, ProfileOp::Set, properties, identities, count) }
 }
 
 /// profile_set_once_by_id(properties, *identities).
@@ -494,16 +383,8 @@ pub unsafe extern "C" fn sa_profile_set_once_by_id_at(
     identities: *const *const sa_identity,
     count: usize,
 ) -> c_int {
-    unsafe {
-        profile_by_id(
-            (file, function, line),
-            client,
-            ProfileOp::SetOnce,
-            value::optional(properties),
-            identities,
-            count,
-        )
-    }
+    let at = (file, function, line, client);
+    unsafe { profile_by_id(at, ProfileOp::SetOnce, properties, identities, count) }
 }
 
 /// profile_increment_by_id(properties, *identities): integer values only.
@@ -517,16 +398,8 @@ pub unsafe extern "C" fn sa_profile_increment_by_id_at(
     identities: *const *const sa_identity,
     count: usize,
 ) -> c_int {
-    unsafe {
-        profile_by_id(
-            (file, function, line),
-            client,
-            ProfileOp::Increment,
-            value::optional(properties),
-            identities,
-            count,
-        )
-    }
+    let at = (file, function, line, client);
+    unsafe { profile_by_id(at, ProfileOp::Increment, properties, identities, count) }
 }
 
 /// profile_append_by_id(properties, *identities): string-list values only.
@@ -540,16 +413,8 @@ pub unsafe extern "C" fn sa_profile_append_by_id_at(
     identities: *const *const sa_identity,
     count: usize,
 ) -> c_int {
-    unsafe {
-        profile_by_id(
-            (file, function, line),
-            client,
-            ProfileOp::Append,
-            value::optional(properties),
-            identities,
-            count,
-        )
-    }
+    let at = (file, function, line, client);
+    unsafe { profile_by_id(at, ProfileOp::Append, properties, identities, count) }
 }
 
 /// profile_unset_by_id(profile_keys, *identities): `key_count` must be at least 1.
@@ -583,16 +448,8 @@ pub unsafe extern "C" fn sa_profile_delete_by_id_at(
     identities: *const *const sa_identity,
     count: usize,
 ) -> c_int {
-    unsafe {
-        profile_by_id(
-            (file, function, line),
-            client,
-            ProfileOp::Delete,
-            None,
-            identities,
-            count,
-        )
-    }
+    let at = (file, function, line, client);
+    unsafe { profile_by_id(at, ProfileOp::Delete, std::ptr::null(), identities, count) }
 }
 
 /// register_super_properties(properties): merges `properties` into the super properties,
@@ -628,9 +485,7 @@ pub unsafe extern "C" fn sa_clear_super_properties(client: *const sa_client) -> 
 #[no_mangle]
 pub unsafe extern "C" fn sa_flush(client: *const sa_client) -> c_int {
     unsafe {
-        method(std::ptr::null(), std::ptr::null(), 0, client, |c, _| {
-            Ok(c.flush()?)
-        })
+        method(std::ptr::null(), std::ptr::null(), 0, client, |c, _| Ok(c.flush()?))
     }
 }
 
@@ -639,7 +494,6 @@ pub unsafe extern "C" fn sa_flush(client: *const sa_client) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn sa_close(client: *const sa_client) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let client = unsafe { args::object(client, "client") }?;
         client.closed.store(true, Ordering::Release);
         Ok(client.client.close()?)
@@ -657,11 +511,10 @@ pub unsafe extern "C" fn sa_free(client: *mut sa_client) -> c_int {
         }
         // SAFETY: from sa_new(), freed once, by the header's rules.
         let owned = unsafe { Box::from_raw(client) };
-        if owned.closed.swap(true, Ordering::AcqRel) {
-            Ok(())
-        } else {
-            Ok(owned.client.close()?)
+        if !owned.closed.swap(true, Ordering::AcqRel) {
+            owned.client.close()?;
         }
+        Ok(())
     })
 }
 
@@ -669,7 +522,5 @@ pub unsafe extern "C" fn sa_free(client: *mut sa_client) -> c_int {
 #[no_mangle]
 pub extern "C" fn sa_version() -> *const c_char {
     static VERSION: std::sync::OnceLock<std::ffi::CString> = std::sync::OnceLock::new();
-    VERSION
-        .get_or_init(|| std::ffi::CString::new(SDK_VERSION).unwrap_or_default())
-        .as_ptr()
+    VERSION.get_or_init(|| std::ffi::CString::new(SDK_VERSION).unwrap_or_default()).as_ptr()
 }

@@ -7,66 +7,32 @@ use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 
 use sensorsanalytics::consumer::options;
-use sensorsanalytics::http::Stats;
 use sensorsanalytics::{ConcurrentLoggingConsumer, ConsoleConsumer, Consumer, Error, LoggingConsumer};
 
 use crate::args;
-use crate::error::{guard, Outcome, SA_ERR_DEBUG, SA_ERR_FILE_LOCK, SA_ERR_ILLEGAL_DATA, SA_OK};
+use crate::error::{Failure, Outcome, SA_ERR_DEBUG, SA_ERR_FILE_LOCK, SA_ERR_ILLEGAL_DATA, SA_OK};
 
 /// A consumer handle. A handle is a counted reference: sa_new() takes its own reference, so
 /// the caller may free its handle at any time after sa_new() and the client keeps working.
 pub struct sa_consumer {
     pub(crate) inner: Arc<dyn Consumer>,
-    /// The counters of an HTTP consumer (sa_consumer_get_stats); None for the others.
-    pub(crate) stats: Option<StatsFn>,
+    /// Whether it has delivery counters (sa_consumer_get_stats): the HTTP and Kafka consumers.
+    pub(crate) counted: bool,
 }
 
-pub(crate) type StatsFn = Box<dyn Fn() -> Stats + Send + Sync>;
-
-/// Makes a handle in `*out` from a consumer and its counters, built by `make`.
-pub(crate) unsafe fn put_with_stats(
-    out: *mut *mut sa_consumer,
-    make: impl FnOnce() -> Outcome<(Arc<dyn Consumer>, StatsFn)>,
-) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        let slot = unsafe { args::out_slot(out) }?;
-        let (inner, stats) = make()?;
-        args::give(
-            slot,
-            sa_consumer {
-                inner,
-                stats: Some(stats),
-            },
-        );
-        Ok(())
-    })
-}
-
-/// Makes a handle in `*out` from a consumer without counters, built by `make`.
+/// Makes a handle in `*out` from the consumer `make` builds.
 pub(crate) unsafe fn put(
     out: *mut *mut sa_consumer,
+    counted: bool,
     make: impl FnOnce() -> Outcome<Arc<dyn Consumer>>,
 ) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        let slot = unsafe { args::out_slot(out) }?;
-        args::give(
-            slot,
-            sa_consumer {
-                inner: make()?,
-                stats: None,
-            },
-        );
-        Ok(())
-    })
+    unsafe { args::construct(out, || Ok(sa_consumer { inner: make()?, counted })) }
 }
 
 /// ConsoleConsumer(): writes each record as one line to standard output.
 #[no_mangle]
 pub unsafe extern "C" fn sa_consumer_console_new(out: *mut *mut sa_consumer) -> c_int {
-    // SAFETY: the header's pointer rules.
-    unsafe { put(out, || Ok(Arc::new(ConsoleConsumer::new()))) }
+    unsafe { put(out, false, || Ok(Arc::new(ConsoleConsumer::new()))) }
 }
 
 /// LoggingConsumer(prefix, backupCount, when): appends records to the file `prefix` and
@@ -82,9 +48,8 @@ pub unsafe extern "C" fn sa_consumer_logging_new(
     when: *const c_char,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
-        put(out, || {
+        put(out, false, || {
             let prefix = args::text(prefix, "prefix")?;
             let (keep, when) = options::logging(Some(backup_count as f64), Some(args::text(when, "when")?))?;
             Ok(Arc::new(LoggingConsumer::new(prefix, keep, when)?))
@@ -103,9 +68,8 @@ pub unsafe extern "C" fn sa_consumer_concurrent_logging_new(
     buffer_size: usize,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
-        put(out, || {
+        put(out, false, || {
             let prefix = args::text(prefix, "prefix")?;
             let size = options::buffer_size(Some(buffer_size as f64))?;
             Ok(Arc::new(ConcurrentLoggingConsumer::new(prefix, size)?))
@@ -178,13 +142,7 @@ impl Consumer for CallbackConsumer {
         buffer.extend_from_slice(record.as_bytes());
         buffer.push(0);
         // SAFETY: a callback the caller registered, with their user_data and a valid string.
-        let code = unsafe {
-            send(
-                self.callbacks.user_data,
-                buffer.as_ptr().cast(),
-                record.len(),
-            )
-        };
+        let code = unsafe { send(self.callbacks.user_data, buffer.as_ptr().cast(), record.len()) };
         RECORD.with(|cell| cell.set(buffer));
         callback_result(code, "send")
     }
@@ -223,18 +181,13 @@ pub unsafe extern "C" fn sa_consumer_custom_new(
     callbacks: *const sa_consumer_callbacks,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
-        put(out, || {
-            let callbacks = args::object(callbacks, "callbacks")?;
+        put(out, false, || {
+            let callbacks = *args::object(callbacks, "callbacks")?;
             if callbacks.send.is_none() {
-                return Err(crate::error::Failure::invalid(
-                    "callbacks->send must not be NULL",
-                ));
+                return Err(Failure::invalid("callbacks->send must not be NULL"));
             }
-            Ok(Arc::new(CallbackConsumer {
-                callbacks: *callbacks,
-            }))
+            Ok(Arc::new(CallbackConsumer { callbacks }))
         })
     }
 }
@@ -243,9 +196,5 @@ pub unsafe extern "C" fn sa_consumer_custom_new(
 /// reference: the consumer lives until both are freed. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sa_consumer_free(consumer: *mut sa_consumer) {
-    // SAFETY: the header's pointer rules; a free never reports an error.
-    let _ = guard(|| {
-        unsafe { args::free(consumer) };
-        Ok(())
-    });
+    unsafe { args::free(consumer) }
 }

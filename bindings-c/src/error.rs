@@ -1,8 +1,5 @@
-//! Error codes, the per-thread last error, and the guard every entry point runs in.
-//!
-//! C has no exceptions: each function returns one of the codes below, and the text that a
-//! Python caller would read from the exception is kept per thread for
-//! `sa_last_error_message()`. The guard also catches panics so that none unwinds into C.
+//! Error codes, the per-thread last error (the text of the exception Python would raise), and
+//! the guard every entry point runs in, which also keeps panics from unwinding into C.
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CString};
@@ -36,10 +33,7 @@ pub(crate) struct Failure {
 
 impl Failure {
     pub fn invalid(message: impl Into<String>) -> Self {
-        Failure {
-            code: SA_ERR_INVALID_ARGUMENT,
-            message: message.into(),
-        }
+        Failure { code: SA_ERR_INVALID_ARGUMENT, message: message.into() }
     }
 }
 
@@ -54,10 +48,7 @@ pub(crate) fn code_of(kind: ErrorKind) -> c_int {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        Failure {
-            code: code_of(e.kind()),
-            message: e.message().to_owned(),
-        }
+        Failure { code: code_of(e.kind()), message: e.message().to_owned() }
     }
 }
 
@@ -113,8 +104,7 @@ pub(crate) fn guard(body: impl FnOnce() -> Outcome) -> c_int {
 #[no_mangle]
 pub extern "C" fn sa_last_error_message() -> *const c_char {
     static EMPTY: &[u8] = b"\0";
-    LAST.try_with(|last| last.borrow().1.as_ptr())
-        .unwrap_or(EMPTY.as_ptr().cast())
+    LAST.try_with(|last| last.borrow().1.as_ptr()).unwrap_or(EMPTY.as_ptr().cast())
 }
 
 /// The code of the last call that failed on the calling thread, or SA_OK if none has.

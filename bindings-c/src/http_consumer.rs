@@ -1,6 +1,5 @@
 //! The HTTP consumers of the core (DefaultConsumer, BatchConsumer, AsyncBatchConsumer,
-//! DebugConsumer) as `sa_consumer` handles, and their counters. `request_timeout_ms` is in
-//! milliseconds, as the Python SDK documents it; 0 keeps the transport's default (30 s).
+//! DebugConsumer) as `sa_consumer` handles, and their counters.
 
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Arc;
@@ -9,11 +8,12 @@ use std::time::Duration;
 use sensorsanalytics::consumer::options;
 use sensorsanalytics::{
     AsyncBatchConfig, AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, Error,
+    GiveUpCallback,
 };
 
 use crate::args;
-use crate::consumer::{put_with_stats, sa_consumer};
-use crate::error::{code_of, guard, Failure};
+use crate::consumer::{put, sa_consumer};
+use crate::error::{code_of, guard, Failure, Outcome};
 use crate::network::{sa_network_options, transport_of};
 
 /// DefaultConsumer(url_prefix, request_timeout): sends each record in its own request,
@@ -25,21 +25,14 @@ pub unsafe extern "C" fn sa_consumer_default_new(
     request_timeout_ms: u64,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
-    unsafe {
-        put_with_stats(out, || {
-            let url = args::text(url_prefix, "url_prefix")?;
-            let consumer = Arc::new(DefaultConsumer::new(url, timeout(request_timeout_ms)?)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
-        })
-    }
+    let options = sa_default_options { request_timeout_ms, ..Default::default() };
+    unsafe { sa_consumer_default_new_with(url_prefix, &options, out) }
 }
 
 /// The parameters of sa_consumer_default_new_with(). Fill it with sa_default_options_init(),
 /// then change what you need.
 #[repr(C)]
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct sa_default_options {
     /// Per request; 0 is the transport's default (30 s).
     pub request_timeout_ms: u64,
@@ -50,15 +43,7 @@ pub struct sa_default_options {
 /// Fills `options` with the defaults.
 #[no_mangle]
 pub unsafe extern "C" fn sa_default_options_init(options: *mut sa_default_options) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        let options = unsafe { args::object_mut(options, "options") }?;
-        *options = sa_default_options {
-            request_timeout_ms: options::request_timeout_ms(None)?.unwrap_or(0),
-            network: sa_network_options::default(),
-        };
-        Ok(())
-    })
+    unsafe { args::fill_default(options) }
 }
 
 /// DefaultConsumer with every parameter of `options` (NULL: the defaults), the network
@@ -69,16 +54,12 @@ pub unsafe extern "C" fn sa_consumer_default_new_with(
     options: *const sa_default_options,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
-        put_with_stats(out, || {
+        put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let o = options.as_ref();
-            let timeout = o.and_then(|o| (o.request_timeout_ms > 0).then_some(o.request_timeout_ms));
-            let transport = transport_of(o.map(|o| &o.network))?;
-            let consumer = Arc::new(DefaultConsumer::with_transport(url, timeout, transport)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+            let o = options.as_ref().copied().unwrap_or_default();
+            let (timeout, transport) = (timeout(o.request_timeout_ms)?, transport_of(&o.network)?);
+            Ok(Arc::new(DefaultConsumer::with_transport(url, timeout, transport)?))
         })
     }
 }
@@ -94,21 +75,8 @@ pub unsafe extern "C" fn sa_consumer_batch_new(
     request_timeout_ms: u64,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
-    unsafe {
-        put_with_stats(out, || {
-            let url = args::text(url_prefix, "url_prefix")?;
-            let o = options::BatchOptions {
-                max_size: Some(max_size as f64),
-                request_timeout: Some(request_timeout_ms as f64),
-                ..Default::default()
-            }
-            .build()?;
-            let consumer = Arc::new(BatchConsumer::new(url, o.max_size, o.request_timeout_ms)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
-        })
-    }
+    let options = sa_batch_options { max_size, request_timeout_ms, ..Default::default() };
+    unsafe { sa_consumer_batch_new_with(url_prefix, &options, out) }
 }
 
 /// Told of every batch the asynchronous consumer gives up on, on one of its sender threads:
@@ -190,20 +158,20 @@ pub struct sa_batch_options {
 /// Fills `options` with the defaults.
 #[no_mangle]
 pub unsafe extern "C" fn sa_batch_options_init(options: *mut sa_batch_options) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        let options = unsafe { args::object_mut(options, "options") }?;
-        let d = options::BatchOptions::default().build()?;
-        *options = sa_batch_options {
-            max_size: d.max_size,
-            request_timeout_ms: d.request_timeout_ms.unwrap_or(0),
+    unsafe { args::fill_default(options) }
+}
+
+impl Default for sa_batch_options {
+    fn default() -> Self {
+        sa_batch_options {
+            max_size: options::DEFAULT_BATCH_MAX_SIZE,
+            request_timeout_ms: 0,
             spool_dir: std::ptr::null(),
             spool_max_bytes: 0,
             spool_fsync: false,
             network: sa_network_options::default(),
-        };
-        Ok(())
-    })
+        }
+    }
 }
 
 /// `request_timeout_ms` as given, for core's rule (0 is the default there too).
@@ -212,17 +180,9 @@ fn timeout(ms: u64) -> sensorsanalytics::Result<Option<u64>> {
 }
 
 /// The spool fields as core's options: NULL and 0 mean core's defaults.
-///
-/// # Safety
-/// `dir` is NULL or a C string (the header's pointer rules).
-pub(crate) unsafe fn spool_of(dir: *const c_char, max_bytes: u64, fsync: bool) -> Result<options::SpoolOptions, Failure> {
-    if dir.is_null() {
-        return Ok(options::SpoolOptions::default());
-    }
-    // SAFETY: the caller's promise.
-    let dir = unsafe { args::text(dir, "spool_dir") }?;
+pub(crate) unsafe fn spool_of(dir: *const c_char, max_bytes: u64, fsync: bool) -> Outcome<options::SpoolOptions> {
     Ok(options::SpoolOptions {
-        spool_dir: Some(dir.into()),
+        spool_dir: unsafe { args::optional_text(dir, "spool_dir") }?.map(Into::into),
         spool_max_bytes: (max_bytes > 0).then_some(max_bytes as f64),
         spool_fsync: Some(fsync),
     })
@@ -236,32 +196,27 @@ pub unsafe extern "C" fn sa_consumer_batch_new_with(
     options: *const sa_batch_options,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
-        put_with_stats(out, || {
+        put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let given = match options.as_ref() {
-                None => options::BatchOptions::default(),
-                Some(o) => options::BatchOptions {
-                    max_size: Some(o.max_size as f64),
-                    request_timeout: Some(o.request_timeout_ms as f64),
-                    spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
-                },
-            };
-            let o = given.build()?;
-            let (max_size, timeout) = (o.max_size, o.request_timeout_ms);
-            let transport = transport_of(options.as_ref().map(|o| &o.network))?;
-            let consumer = Arc::new(match o.spool {
+            let o = options.as_ref().copied().unwrap_or_default();
+            let b = options::BatchOptions {
+                max_size: Some(o.max_size as f64),
+                request_timeout: Some(o.request_timeout_ms as f64),
+                spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
+            }
+            .build()?;
+            let (max_size, timeout) = (b.max_size, b.request_timeout_ms);
+            let transport = transport_of(&o.network)?;
+            Ok(Arc::new(match b.spool {
                 None => BatchConsumer::with_transport(url, max_size, timeout, transport)?,
                 Some(s) => BatchConsumer::with_spool(url, max_size, timeout, s, transport)?,
-            });
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+            }))
         })
     }
 }
 
-fn millis(d: Duration) -> u64 {
+pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
@@ -270,11 +225,13 @@ fn millis(d: Duration) -> u64 {
 pub unsafe extern "C" fn sa_async_batch_options_init(
     options: *mut sa_async_batch_options,
 ) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        let options = unsafe { args::object_mut(options, "options") }?;
+    unsafe { args::fill_default(options) }
+}
+
+impl Default for sa_async_batch_options {
+    fn default() -> Self {
         let d = AsyncBatchConfig::default();
-        *options = sa_async_batch_options {
+        sa_async_batch_options {
             flush_max_time_ms: millis(d.flush_max_time),
             flush_size: d.flush_size,
             max_batch_size: d.max_batch_size,
@@ -289,15 +246,14 @@ pub unsafe extern "C" fn sa_async_batch_options_init(
             spool_max_bytes: 0,
             spool_fsync: false,
             network: sa_network_options::default(),
-        };
-        Ok(())
-    })
+        }
+    }
 }
 
 /// The C callback and its user data, made callable from the sender threads.
 pub(crate) struct GiveUp {
-    pub callback: unsafe extern "C" fn(*mut c_void, *const *const c_char, usize, c_int, *const c_char),
-    pub user_data: *mut c_void,
+    callback: unsafe extern "C" fn(*mut c_void, *const *const c_char, usize, c_int, *const c_char),
+    user_data: *mut c_void,
 }
 
 // SAFETY: sa_async_batch_options documents that on_give_up is called on sender threads with
@@ -306,23 +262,22 @@ unsafe impl Send for GiveUp {}
 unsafe impl Sync for GiveUp {}
 
 impl GiveUp {
-    pub(crate) fn call(&self, records: &[String], error: &Error) {
+    /// The core's give-up callback for a C one (NULL: none).
+    pub(crate) fn of(callback: sa_give_up_fn, user_data: *mut c_void) -> Option<GiveUpCallback> {
+        let give_up = GiveUp { callback: callback?, user_data };
+        Some(Arc::new(move |records: &[String], error: &Error| give_up.call(records, error)))
+    }
+
+    fn call(&self, records: &[String], error: &Error) {
         let texts: Vec<CString> = records
             .iter()
             .map(|r| CString::new(r.as_str()).unwrap_or_default())
             .collect();
         let pointers: Vec<*const c_char> = texts.iter().map(|t| t.as_ptr()).collect();
         let message = CString::new(error.message()).unwrap_or_default();
+        let (count, code) = (pointers.len(), code_of(error.kind()));
         // SAFETY: the caller's callback, with pointers valid for the call.
-        unsafe {
-            (self.callback)(
-                self.user_data,
-                pointers.as_ptr(),
-                pointers.len(),
-                code_of(error.kind()),
-                message.as_ptr(),
-            )
-        }
+        unsafe { (self.callback)(self.user_data, pointers.as_ptr(), count, code, message.as_ptr()) }
     }
 }
 
@@ -338,39 +293,26 @@ pub unsafe extern "C" fn sa_consumer_async_batch_new(
     options: *const sa_async_batch_options,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
-        put_with_stats(out, || {
+        put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let mut config = AsyncBatchConfig::default();
-            if let Some(o) = options.as_ref() {
-                // The reference's parameters as given, for core's rules; the rest are C's own.
-                config = options::AsyncBatchOptions {
-                    flush_max_time: Some(o.flush_max_time_ms as f64 / 1000.0),
-                    flush_size: Some(o.flush_size as f64),
-                    max_batch_size: Some(o.max_batch_size as f64),
-                    max_size: Some(o.max_size as f64),
-                    request_timeout: Some(o.request_timeout_ms as f64),
-                    spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
-                }
-                .build()?;
-                config.max_in_flight = o.max_in_flight;
-                config.flush_timeout = Duration::from_millis(o.flush_timeout_ms);
-                config.close_timeout = Duration::from_millis(o.close_timeout_ms);
-                if let Some(callback) = o.on_give_up {
-                    let give_up = GiveUp {
-                        callback,
-                        user_data: o.user_data,
-                    };
-                    config.on_give_up = Some(Arc::new(move |records: &[String], e: &Error| {
-                        give_up.call(records, e)
-                    }));
-                }
+            let o = options.as_ref().copied().unwrap_or_default();
+            // The reference's parameters as given, for core's rules; the rest are C's own.
+            let mut config = options::AsyncBatchOptions {
+                flush_max_time: Some(o.flush_max_time_ms as f64 / 1000.0),
+                flush_size: Some(o.flush_size as f64),
+                max_batch_size: Some(o.max_batch_size as f64),
+                max_size: Some(o.max_size as f64),
+                request_timeout: Some(o.request_timeout_ms as f64),
+                spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
             }
-            let transport = transport_of(options.as_ref().map(|o| &o.network))?;
-            let consumer = Arc::new(AsyncBatchConsumer::with_transport(url, config, transport)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+            .build()?;
+            config.max_in_flight = o.max_in_flight;
+            config.flush_timeout = Duration::from_millis(o.flush_timeout_ms);
+            config.close_timeout = Duration::from_millis(o.close_timeout_ms);
+            config.on_give_up = GiveUp::of(o.on_give_up, o.user_data);
+            let transport = transport_of(&o.network)?;
+            Ok(Arc::new(AsyncBatchConsumer::with_transport(url, config, transport)?))
         })
     }
 }
@@ -386,15 +328,8 @@ pub unsafe extern "C" fn sa_consumer_debug_new(
     request_timeout_ms: u64,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
-    unsafe {
-        put_with_stats(out, || {
-            let url = args::text(url_prefix, "url_prefix")?;
-            let consumer = Arc::new(DebugConsumer::new(url, write_data, timeout(request_timeout_ms)?)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
-        })
-    }
+    let options = sa_debug_options { write_data, request_timeout_ms, ..Default::default() };
+    unsafe { sa_consumer_debug_new_with(url_prefix, &options, out) }
 }
 
 /// The parameters of sa_consumer_debug_new_with(). Fill it with sa_debug_options_init(),
@@ -413,16 +348,17 @@ pub struct sa_debug_options {
 /// Fills `options` with the defaults.
 #[no_mangle]
 pub unsafe extern "C" fn sa_debug_options_init(options: *mut sa_debug_options) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        let options = unsafe { args::object_mut(options, "options") }?;
-        *options = sa_debug_options {
+    unsafe { args::fill_default(options) }
+}
+
+impl Default for sa_debug_options {
+    fn default() -> Self {
+        sa_debug_options {
             write_data: options::DEFAULT_WRITE_DATA,
-            request_timeout_ms: options::request_timeout_ms(None)?.unwrap_or(0),
+            request_timeout_ms: 0,
             network: sa_network_options::default(),
-        };
-        Ok(())
-    })
+        }
+    }
 }
 
 /// DebugConsumer with every parameter of `options` (NULL: the defaults), the network options
@@ -433,17 +369,12 @@ pub unsafe extern "C" fn sa_consumer_debug_new_with(
     options: *const sa_debug_options,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
-        put_with_stats(out, || {
+        put(out, true, || {
             let url = args::text(url_prefix, "url_prefix")?;
-            let o = options.as_ref();
-            let write_data = o.map_or(options::DEFAULT_WRITE_DATA, |o| o.write_data);
-            let timeout = o.and_then(|o| (o.request_timeout_ms > 0).then_some(o.request_timeout_ms));
-            let transport = transport_of(o.map(|o| &o.network))?;
-            let consumer = Arc::new(DebugConsumer::with_transport(url, write_data, timeout, transport)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+            let o = options.as_ref().copied().unwrap_or_default();
+            let (timeout, transport) = (timeout(o.request_timeout_ms)?, transport_of(&o.network)?);
+            Ok(Arc::new(DebugConsumer::with_transport(url, o.write_data, timeout, transport)?))
         })
     }
 }
@@ -482,12 +413,12 @@ pub unsafe extern "C" fn sa_consumer_get_stats(
     out: *mut sa_consumer_stats,
 ) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let consumer = unsafe { args::object(consumer, "consumer") }?;
         let out = unsafe { args::object_mut(out, "out") }?;
-        let stats = consumer.stats.as_ref().ok_or_else(|| {
-            Failure::invalid("this consumer has no counters (not an HTTP consumer)")
-        })?();
+        if !consumer.counted {
+            return Err(Failure::invalid("this consumer has no counters (not an HTTP consumer)"));
+        }
+        let stats = consumer.inner.stats();
         *out = sa_consumer_stats {
             sent: stats.sent,
             failed: stats.failed,

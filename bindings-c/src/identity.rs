@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_int};
 use sensorsanalytics::Identity;
 
 use crate::args;
-use crate::error::{guard, Outcome};
+use crate::error::Outcome;
 
 /// One identity: a key (a property name such as SA_IDENTITY_LOGIN_ID) and its value.
 pub struct sa_identity {
@@ -14,46 +14,29 @@ pub struct sa_identity {
 
 /// Creates an identity in `*out`, copying `key` and `value`. Only NULL and UTF-8 are checked
 /// here; the key's name rules and the value's length are checked by the call that uses it,
-/// with the reference's messages.
-///
-/// Ownership: the caller owns the identity and frees it with sa_identity_free(). Calls only
-/// read identities during the call. An identity is immutable, so one may be passed to calls
-/// on several threads at once.
+/// with the reference's messages. Free it with sa_identity_free().
 #[no_mangle]
 pub unsafe extern "C" fn sa_identity_new(
     key: *const c_char,
     value: *const c_char,
     out: *mut *mut sa_identity,
 ) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        let slot = unsafe { args::out_slot(out) }?;
-        let key = unsafe { args::text(key, "identity key") }?;
-        let value = unsafe { args::text(value, "identity value") }?;
-        args::give(
-            slot,
-            sa_identity {
-                inner: Identity::new(key.to_owned(), value.to_owned()),
-            },
-        );
-        Ok(())
-    })
+    unsafe {
+        args::construct(out, || {
+            let key = args::text(key, "identity key")?;
+            let value = args::text(value, "identity value")?;
+            Ok(sa_identity { inner: Identity::new(key.to_owned(), value.to_owned()) })
+        })
+    }
 }
 
 /// Frees an identity from sa_identity_new(). NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sa_identity_free(identity: *mut sa_identity) {
-    // SAFETY: the header's pointer rules; a free never reports an error.
-    let _ = guard(|| {
-        unsafe { args::free(identity) };
-        Ok(())
-    });
+    unsafe { args::free(identity) }
 }
 
 /// The identities of a call, borrowed from the caller's array of `count` pointers.
-///
-/// # Safety
-/// `ptr` is NULL (with `count` 0) or points to `count` pointers to live identities.
 pub(crate) unsafe fn list<'a>(
     ptr: *const *const sa_identity,
     count: usize,

@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sensorsanalytics::consumer::options::KafkaOptions;
-use sensorsanalytics::{Error, KafkaConfig, KafkaConsumer};
+use sensorsanalytics::{KafkaConfig, KafkaConsumer};
 
 use crate::args;
-use crate::consumer::{put_with_stats, sa_consumer};
-use crate::error::{guard, Failure};
-use crate::http_consumer::{sa_give_up_fn, spool_of, GiveUp};
+use crate::consumer::{put, sa_consumer};
+use crate::error::Outcome;
+use crate::http_consumer::{millis, sa_give_up_fn, spool_of, GiveUp};
 
 /// The parameters of sa_consumer_kafka_new(). Fill it with sa_kafka_options_init() (the
 /// core's defaults), then change what you need.
@@ -48,18 +48,16 @@ pub struct sa_kafka_options {
     pub spool_fsync: bool,
 }
 
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
 /// Fills `options` with the defaults.
 #[no_mangle]
 pub unsafe extern "C" fn sa_kafka_options_init(options: *mut sa_kafka_options) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        let options = unsafe { args::object_mut(options, "options") }?;
+    unsafe { args::fill_default(options) }
+}
+
+impl Default for sa_kafka_options {
+    fn default() -> Self {
         let d = KafkaConfig::default();
-        *options = sa_kafka_options {
+        sa_kafka_options {
             max_size: d.max_size,
             settings: std::ptr::null(),
             settings_len: 0,
@@ -70,16 +68,12 @@ pub unsafe extern "C" fn sa_kafka_options_init(options: *mut sa_kafka_options) -
             spool_dir: std::ptr::null(),
             spool_max_bytes: 0,
             spool_fsync: false,
-        };
-        Ok(())
-    })
+        }
+    }
 }
 
 /// The settings pairs as strings.
-unsafe fn settings_of(o: &sa_kafka_options) -> Result<Vec<(String, String)>, Failure> {
-    if o.settings_len == 0 {
-        return Ok(Vec::new());
-    }
+unsafe fn settings_of(o: &sa_kafka_options) -> Outcome<Vec<(String, String)>> {
     // SAFETY: the caller's promise: 2 * settings_len valid pointers.
     let texts = unsafe { args::array(o.settings, o.settings_len.saturating_mul(2), "settings") }?;
     texts
@@ -108,29 +102,21 @@ pub unsafe extern "C" fn sa_consumer_kafka_new(
     options: *const sa_kafka_options,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe {
-        put_with_stats(out, || {
+        put(out, true, || {
             let bootstrap = args::text(bootstrap_servers, "bootstrap_servers")?;
             let topic = args::text(topic, "topic")?;
-            let mut config = KafkaConfig::default();
-            if let Some(o) = options.as_ref() {
-                config = KafkaOptions {
-                    max_size: Some(o.max_size as f64),
-                    settings: settings_of(o)?,
-                    spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
-                }
-                .build()?;
-                config.flush_timeout = Duration::from_millis(o.flush_timeout_ms);
-                config.close_timeout = Duration::from_millis(o.close_timeout_ms);
-                if let Some(callback) = o.on_give_up {
-                    let give_up = GiveUp { callback, user_data: o.user_data };
-                    config.on_give_up = Some(Arc::new(move |records: &[String], e: &Error| give_up.call(records, e)));
-                }
+            let o = options.as_ref().copied().unwrap_or_default();
+            let mut config = KafkaOptions {
+                max_size: Some(o.max_size as f64),
+                settings: settings_of(&o)?,
+                spool: spool_of(o.spool_dir, o.spool_max_bytes, o.spool_fsync)?,
             }
-            let consumer = Arc::new(KafkaConsumer::new(bootstrap, topic, config)?);
-            let stats = consumer.clone();
-            Ok((consumer as _, Box::new(move || stats.stats()) as _))
+            .build()?;
+            config.flush_timeout = Duration::from_millis(o.flush_timeout_ms);
+            config.close_timeout = Duration::from_millis(o.close_timeout_ms);
+            config.on_give_up = GiveUp::of(o.on_give_up, o.user_data);
+            Ok(Arc::new(KafkaConsumer::new(bootstrap, topic, config)?))
         })
     }
 }

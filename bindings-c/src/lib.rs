@@ -2,13 +2,13 @@
 //! header `include/sensorsanalytics.h` that cbindgen writes from these files' doc comments.
 //!
 //! Thin by design: each function converts C arguments (`args.rs`), calls the core, and turns
-//! the result into an error code (`error.rs`). Files mirror the core's concepts: `client.rs`,
-//! `consumer.rs`, `value.rs` (properties), `identity.rs`.
+//! the result into an error code (`error.rs`).
 //!
 //! The C-facing names (`sa_client`, `sa_track_at`, ...) are the header's, not Rust's style.
 #![allow(non_camel_case_types)]
 // The pointer rules of every function are stated once, in the header's preamble
-// (cbindgen.toml), rather than in a "# Safety" section repeated on each function.
+// (cbindgen.toml), rather than in a "# Safety" section repeated on each function. Likewise an
+// `unsafe` block without a SAFETY comment of its own relies on those rules and nothing else.
 #![allow(clippy::missing_safety_doc)]
 
 // The header follows the order of these modules; each stands alone so that rustfmt keeps it.

@@ -6,10 +6,11 @@ use std::ffi::c_char;
 use std::sync::Arc;
 
 use sensorsanalytics::consumer::options::{HttpOptions, DEFAULT_GZIP};
+use sensorsanalytics::http::split_header_line;
 use sensorsanalytics::ReqwestTransport;
 
 use crate::args;
-use crate::error::Failure;
+use crate::error::Outcome;
 
 /// The network options of an HTTP consumer, filled with the defaults by the consumer's
 /// options `_init` function (everything NULL, `gzip` true): the system's CAs plus
@@ -46,34 +47,15 @@ impl Default for sa_network_options {
     }
 }
 
-/// `"Name: value"` as a pair: split at the first colon, the value's surrounding blanks
-/// dropped (HTTP's optional whitespace). Without a colon the whole text is the name, which
-/// the core then judges.
-fn header_pair(line: &str) -> (String, String) {
-    match line.split_once(':') {
-        Some((name, value)) => (name.to_owned(), value.trim_matches([' ', '\t']).to_owned()),
-        None => (line.to_owned(), String::new()),
-    }
-}
-
-/// The transport `net` describes (NULL: the defaults).
-///
-/// # Safety
-/// `net` is NULL or a valid struct whose pointers follow the header's rules.
-pub(crate) unsafe fn transport_of(net: Option<&sa_network_options>) -> Result<Arc<ReqwestTransport>, Failure> {
-    let net = net.copied().unwrap_or_default();
-    // SAFETY: the caller's promise.
-    let (ca_file, proxy, lines) = unsafe {
-        (
-            args::optional_text(net.ca_file, "ca_file")?,
-            args::optional_text(net.proxy, "proxy")?,
-            args::array(net.headers, net.header_count, "headers")?,
-        )
-    };
+/// The transport `net` describes.
+pub(crate) unsafe fn transport_of(net: &sa_network_options) -> Outcome<Arc<ReqwestTransport>> {
+    let ca_file = unsafe { args::optional_text(net.ca_file, "ca_file") }?;
+    let proxy = unsafe { args::optional_text(net.proxy, "proxy") }?;
+    let lines = unsafe { args::array(net.headers, net.header_count, "headers") }?;
     let mut headers = Vec::with_capacity(lines.len());
     for &line in lines {
         // SAFETY: each element is a C string, by the header's rules.
-        headers.push(header_pair(unsafe { args::text(line, "headers[i]") }?));
+        headers.push(split_header_line(unsafe { args::text(line, "headers[i]") }?));
     }
     let options = HttpOptions {
         ca_file: ca_file.map(Into::into),
@@ -82,16 +64,4 @@ pub(crate) unsafe fn transport_of(net: Option<&sa_network_options>) -> Result<Ar
         gzip: Some(net.gzip),
     };
     Ok(Arc::new(options.transport()?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::header_pair;
-
-    #[test]
-    fn header_lines() {
-        assert_eq!(header_pair("X-A: 1"), ("X-A".into(), "1".into()));
-        assert_eq!(header_pair("X-A:\t a:b "), ("X-A".into(), "a:b".into()));
-        assert_eq!(header_pair("X-A"), ("X-A".into(), "".into()));
-    }
 }

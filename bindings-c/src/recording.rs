@@ -29,23 +29,14 @@ pub struct sa_recording {
 /// Makes an empty recording in `*out`; free it with sa_recording_free().
 #[no_mangle]
 pub unsafe extern "C" fn sa_recording_new(out: *mut *mut sa_recording) -> c_int {
-    guard(|| {
-        // SAFETY: the header's pointer rules.
-        let slot = unsafe { args::out_slot(out) }?;
-        args::give(slot, sa_recording { inner: Arc::new(RecordingConsumer::new()) });
-        Ok(())
-    })
+    unsafe { args::construct(out, || Ok(sa_recording { inner: Arc::new(RecordingConsumer::new()) })) }
 }
 
 /// Releases the caller's recording. Consumers made from it keep recording until freed.
 /// NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sa_recording_free(recording: *mut sa_recording) {
-    // SAFETY: the header's pointer rules; a free never reports an error.
-    let _ = guard(|| {
-        unsafe { args::free(recording) };
-        Ok(())
-    });
+    unsafe { args::free(recording) }
 }
 
 /// A consumer handle in `*out` that keeps what it is sent in `recording`; give it to sa_new()
@@ -55,20 +46,13 @@ pub unsafe extern "C" fn sa_recording_consumer(
     recording: *const sa_recording,
     out: *mut *mut sa_consumer,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
-    let recording = match unsafe { args::object(recording, "recording") } {
-        Ok(r) => r.inner.clone(),
-        Err(failure) => return guard(|| Err(failure)),
-    };
-    // SAFETY: the header's pointer rules.
-    unsafe { put(out, || Ok(recording as Arc<dyn sensorsanalytics::Consumer>)) }
+    unsafe { put(out, false, || Ok(args::object(recording, "recording")?.inner.clone() as _)) }
 }
 
 /// The number of records kept, in `*out`.
 #[no_mangle]
 pub unsafe extern "C" fn sa_recording_count(recording: *const sa_recording, out: *mut usize) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let recording = unsafe { args::object(recording, "recording") }?;
         let out = unsafe { args::object_mut(out, "out") }?;
         *out = recording.inner.len();
@@ -89,7 +73,6 @@ pub unsafe extern "C" fn sa_recording_get(
     length: *mut usize,
 ) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let recording = unsafe { args::object(recording, "recording") }?;
         let line = recording.inner.line(index)?;
         if size > 0 {
@@ -113,7 +96,6 @@ pub unsafe extern "C" fn sa_recording_get(
 #[no_mangle]
 pub unsafe extern "C" fn sa_recording_clear(recording: *const sa_recording) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let recording = unsafe { args::object(recording, "recording") }?;
         recording.inner.clear();
         Ok(())

@@ -19,9 +19,6 @@ pub extern "C" fn sa_test_panic() -> c_int {
 /// in `*json_out` (free it with sa_test_free_string), or the error code and last error. The C
 /// API's unsigned fields cannot hold most of the out-of-range values, so this is how C runs
 /// them through the same rule.
-///
-/// # Safety
-/// `consumer` and `option` are C strings; `json_out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn sa_test_normalised_consumer_option(
     consumer: *const c_char,
@@ -41,10 +38,7 @@ pub unsafe extern "C" fn sa_test_normalised_consumer_option(
     })
 }
 
-/// Frees a string from sa_test_normalised_consumer_option.
-///
-/// # Safety
-/// `s` came from that function, or is NULL.
+/// Frees a string from sa_test_normalised_consumer_option (or NULL).
 #[no_mangle]
 pub unsafe extern "C" fn sa_test_free_string(s: *mut c_char) {
     // Guarded like every entry point (tests/reliability/tests/ffi_panic.rs checks): a drop

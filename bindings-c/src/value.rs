@@ -19,33 +19,17 @@ pub struct sa_properties {
     pub(crate) map: Properties<'static>,
 }
 
-/// Creates an empty map in `*out`.
-///
-/// Ownership: the caller owns the map and frees it with sa_properties_free(). Calls that take
-/// a map only read it during the call; it can be reused or freed right after.
+/// Creates an empty map in `*out`; free it with sa_properties_free(). Calls that take a map
+/// only read it during the call; it can be reused or freed right after.
 #[no_mangle]
 pub unsafe extern "C" fn sa_properties_new(out: *mut *mut sa_properties) -> c_int {
-    // SAFETY: the header's pointer rules.
-    guard(|| {
-        let slot = unsafe { args::out_slot(out) }?;
-        args::give(
-            slot,
-            sa_properties {
-                map: Properties::new(),
-            },
-        );
-        Ok(())
-    })
+    unsafe { args::construct(out, || Ok(sa_properties { map: Properties::new() })) }
 }
 
 /// Frees a map from sa_properties_new(). NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sa_properties_free(properties: *mut sa_properties) {
-    // SAFETY: the header's pointer rules; a free never reports an error.
-    let _ = guard(|| {
-        unsafe { args::free(properties) };
-        Ok(())
-    });
+    unsafe { args::free(properties) }
 }
 
 /// Sets one key. `key` is checked for NULL and UTF-8 here; whether it is a valid property
@@ -56,7 +40,6 @@ unsafe fn set(
     value: impl FnOnce() -> Outcome<Value<'static>>,
 ) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let map = unsafe { args::object_mut(properties, "properties") }?;
         let key = unsafe { args::text(key, "key") }?;
         map.map.insert(key.to_owned(), value()?);
@@ -78,12 +61,7 @@ pub unsafe extern "C" fn sa_properties_set_string(
     key: *const c_char,
     value: *const c_char,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
-    unsafe {
-        set(properties, key, || {
-            Ok(Value::Str(owned_text(value, "value")?))
-        })
-    }
+    unsafe { set(properties, key, || Ok(Value::Str(owned_text(value, "value")?))) }
 }
 
 /// Sets `key` to an integer.
@@ -93,7 +71,6 @@ pub unsafe extern "C" fn sa_properties_set_int(
     key: *const c_char,
     value: i64,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, || Ok(Value::Int(value))) }
 }
 
@@ -105,7 +82,6 @@ pub unsafe extern "C" fn sa_properties_set_double(
     key: *const c_char,
     value: f64,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, || Ok(Value::Float(value))) }
 }
 
@@ -116,7 +92,6 @@ pub unsafe extern "C" fn sa_properties_set_bool(
     key: *const c_char,
     value: bool,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, || Ok(Value::Bool(value))) }
 }
 
@@ -126,14 +101,11 @@ pub unsafe extern "C" fn sa_properties_set_null(
     properties: *mut sa_properties,
     key: *const c_char,
 ) -> c_int {
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, || Ok(Value::Null)) }
 }
 
 fn out_of_range(epoch_ms: i64) -> Failure {
-    Failure::invalid(format!(
-        "datetime out of range: {epoch_ms} ms since the epoch"
-    ))
+    Failure::invalid(format!("datetime out of range: {epoch_ms} ms since the epoch"))
 }
 
 /// Sets `key` to an aware datetime: the instant `epoch_ms` (milliseconds since 1970-01-01 UTC)
@@ -148,17 +120,13 @@ pub unsafe extern "C" fn sa_properties_set_datetime(
     utc_offset_minutes: c_int,
 ) -> c_int {
     let value = || {
-        let offset =
-            FixedOffset::east_opt(utc_offset_minutes.saturating_mul(60)).ok_or_else(|| {
-                Failure::invalid(format!(
-                    "UTC offset out of range: {utc_offset_minutes} minutes"
-                ))
-            })?;
+        let offset = FixedOffset::east_opt(utc_offset_minutes.saturating_mul(60)).ok_or_else(|| {
+            Failure::invalid(format!("UTC offset out of range: {utc_offset_minutes} minutes"))
+        })?;
         DateTime::from_instant(epoch_ms, Zone::Offset(offset))
             .map(Value::DateTime)
             .ok_or_else(|| out_of_range(epoch_ms))
     };
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, value) }
 }
 
@@ -175,7 +143,6 @@ pub unsafe extern "C" fn sa_properties_set_local_datetime(
         let local = DateTime::from_instant(epoch_ms, Zone::Local).ok_or_else(|| out_of_range(epoch_ms))?;
         Ok(Value::DateTime(DateTime::naive(local.wall)))
     };
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, value) }
 }
 
@@ -197,7 +164,6 @@ pub unsafe extern "C" fn sa_properties_set_date(
             .map(Value::Date)
             .ok_or_else(|| Failure::invalid(format!("no such date: {year}-{month}-{day}")))
     };
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, value) }
 }
 
@@ -211,15 +177,10 @@ pub unsafe extern "C" fn sa_properties_set_string_list(
     count: usize,
 ) -> c_int {
     let value = || {
-        // SAFETY: the header's pointer rules.
         let items = unsafe { args::array(items, count, "items") }?;
-        let list = items
-            .iter()
-            .map(|&s| unsafe { owned_text(s, "list item") })
-            .collect::<Outcome<Vec<_>>>()?;
-        Ok(Value::List(list))
+        let list = items.iter().map(|&s| unsafe { owned_text(s, "list item") });
+        Ok(Value::List(list.collect::<Outcome<_>>()?))
     };
-    // SAFETY: the header's pointer rules.
     unsafe { set(properties, key, value) }
 }
 
@@ -233,7 +194,6 @@ pub unsafe extern "C" fn sa_properties_append_string(
     value: *const c_char,
 ) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let map = unsafe { args::object_mut(properties, "properties") }?;
         let key = unsafe { args::text(key, "key") }?;
         let item = unsafe { owned_text(value, "value") }?;
@@ -257,7 +217,6 @@ pub unsafe extern "C" fn sa_properties_remove(
     key: *const c_char,
 ) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let map = unsafe { args::object_mut(properties, "properties") }?;
         let key = unsafe { args::text(key, "key") }?;
         map.map.remove(key);
@@ -269,7 +228,6 @@ pub unsafe extern "C" fn sa_properties_remove(
 #[no_mangle]
 pub unsafe extern "C" fn sa_properties_clear(properties: *mut sa_properties) -> c_int {
     guard(|| {
-        // SAFETY: the header's pointer rules.
         let map = unsafe { args::object_mut(properties, "properties") }?;
         map.map = Properties::new();
         Ok(())
@@ -277,10 +235,6 @@ pub unsafe extern "C" fn sa_properties_clear(properties: *mut sa_properties) -> 
 }
 
 /// The map a call reads, or None for a NULL map (Python's `properties=None`).
-///
-/// # Safety
-/// `ptr` is NULL or a live map no other thread modifies during the call.
 pub(crate) unsafe fn optional<'a>(ptr: *const sa_properties) -> Option<&'a Properties<'static>> {
-    // SAFETY: forwarded contract.
     unsafe { ptr.as_ref() }.map(|p| &p.map)
 }

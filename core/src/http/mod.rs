@@ -23,8 +23,8 @@ pub use stats::Stats;
 #[doc(hidden)]
 pub use transport::{answer_from_parts, parse_retry_after};
 pub use transport::{
-    check_header, HttpResponse, ReqwestTransport, Transport, TransportConfig, TransportError,
-    TransportErrorKind, MAX_RETRY_AFTER, RESERVED_HEADERS,
+    check_header, split_header_line, HttpResponse, ReqwestTransport, Transport, TransportConfig,
+    TransportError, TransportErrorKind, MAX_RETRY_AFTER, RESERVED_HEADERS,
 };
 
 pub(crate) use retry::{post_with_retry, status_error, Request};

@@ -247,6 +247,17 @@ pub fn check_header(
     Ok((n, v))
 }
 
+/// A header written as one line of text, `Name: value` (as curl and the C API take it), as
+/// the pair [`check_header`] judges: split at the first colon, the value's surrounding blanks
+/// dropped (HTTP's optional whitespace). Without a colon the whole text is the name, which
+/// `check_header` then refuses or accepts with an empty value.
+pub fn split_header_line(line: &str) -> (String, String) {
+    match line.split_once(':') {
+        Some((name, value)) => (name.to_owned(), value.trim_matches([' ', '\t']).to_owned()),
+        None => (line.to_owned(), String::new()),
+    }
+}
+
 /// What a client is built from; checked once, at construction.
 struct Settings {
     ca_certs: Vec<rustls::pki_types::CertificateDer<'static>>,
@@ -523,6 +534,14 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_lines() {
+        let pair = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+        assert_eq!(split_header_line("X-A: 1"), pair("X-A", "1"));
+        assert_eq!(split_header_line("X-A:\t a:b "), pair("X-A", "a:b"));
+        assert_eq!(split_header_line("X-A"), pair("X-A", ""));
+    }
 
     #[test]
     fn retry_after_in_seconds_or_as_a_date() {
