@@ -18,10 +18,10 @@ use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use sensorsanalytics::{CallSite, Client, Error, ErrorKind, Identity, Invalid, ProfileOp, Properties, Value};
+use sensorsanalytics::error::panic_text;
+use sensorsanalytics::{CallSite, Client, Identity, Invalid, ProfileOp, Properties, Value};
 
 use crate::client::CoreClient;
-use crate::value::{date_value, datetime_value};
 
 // Methods (the first byte of a call).
 const OP_TRACK: u8 = 1;
@@ -58,18 +58,9 @@ const V_UNSUPPORTED: u8 = 9;
 const V_UNSUPPORTED_LIST_ELEMENT: u8 = 10;
 const V_KEY_NOT_STR: u8 = 11;
 
-/// Return codes: 0 is success, 1-4 the core's error kinds, 5 an internal error (malformed
-/// buffer, panic).
+/// Return codes: 0 is success, 1-4 the core's error kinds (`ErrorKind::code`), 5 an internal
+/// error (malformed buffer, panic).
 const INTERNAL: i32 = 5;
-
-pub(crate) fn code(kind: ErrorKind) -> i32 {
-    match kind {
-        ErrorKind::IllegalData => 1,
-        ErrorKind::Network => 2,
-        ErrorKind::FileLock => 3,
-        ErrorKind::Debug => 4,
-    }
-}
 
 thread_local! {
     /// The message of this thread's last failed call, until `lastError` takes it.
@@ -145,15 +136,15 @@ impl<'a> Reader<'a> {
             V_INT => Value::Int(self.i64()?),
             V_FLOAT => Value::Float(self.f64()?),
             V_STR => Value::Str(Cow::Borrowed(self.str()?)),
-            V_DATETIME => datetime_value(self.i64()?, None),
+            V_DATETIME => Value::wall_datetime(self.i64()?, None),
             V_DATETIME_OFFSET => {
                 let wall = self.i64()?;
-                datetime_value(wall, Some(self.i32()?))
+                Value::wall_datetime(wall, Some(self.i32()?))
             }
             V_DATE => {
                 let year = self.i32()?;
                 let month = self.u8()?;
-                date_value(year, month.into(), self.u8()?.into())
+                Value::date(year, month.into(), self.u8()?.into())
             }
             V_STR_LIST => {
                 let n = self.u32()? as usize;
@@ -339,22 +330,9 @@ pub unsafe extern "system" fn Java_sensorsanalytics_Jni_call(
     }));
     match outcome {
         Ok(Ok(Ok(()))) => 0,
-        Ok(Ok(Err(e))) => fail(code(e.kind()), error_text(e)),
+        Ok(Ok(Err(e))) => fail(e.kind().code(), e.into_message()),
         Ok(Err(Malformed(at))) => fail(INTERNAL, format!("packed call malformed at byte {at} of {len}")),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            fail(INTERNAL, format!("panic in the native library: {what}"))
-        }
-    }
-}
-
-fn error_text(e: Error) -> String {
-    match e {
-        Error::IllegalData(m) | Error::Network(m) | Error::FileLock(m) | Error::Debug(m) => m,
+        Err(panic) => fail(INTERNAL, panic_text(panic.as_ref())),
     }
 }
 
