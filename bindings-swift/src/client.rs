@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use sensorsanalytics::{Client, Config, ProfileOp, Properties};
+use sensorsanalytics::{Client, Config, Consumer, ProfileOp, Properties};
 
 use crate::consumer::{ForeignBridge, ForeignConsumer, NativeConsumer};
 use crate::error::Result;
@@ -19,15 +19,10 @@ pub struct CallSite {
     pub line: u32,
 }
 
-impl CallSite {
-    fn to_core(&self) -> sensorsanalytics::CallSite<'_> {
-        sensorsanalytics::CallSite {
-            class: &self.class_name,
-            function: &self.function,
-            file: &self.file,
-            line: self.line,
-        }
-    }
+/// The core's view of an optional call site (`at(&site).as_ref()` is what the core takes).
+fn at(site: &Option<CallSite>) -> Option<sensorsanalytics::CallSite<'_>> {
+    let s = site.as_ref()?;
+    Some(sensorsanalytics::CallSite { class: &s.class_name, function: &s.function, file: &s.file, line: s.line })
 }
 
 /// The profile operations that share one signature.
@@ -48,8 +43,10 @@ pub struct CoreClient {
     pub(crate) client: Client,
 }
 
-fn config(project_name: Option<String>, enable_time_free: bool, lib_name: String) -> Config {
-    Config { project_name, enable_time_free, lib_name, ..Config::default() }
+/// Both constructors: the core's client of `consumer`, the rest of its config the core's default.
+fn client(consumer: Arc<dyn Consumer>, project_name: Option<String>, enable_time_free: bool, lib_name: String) -> Arc<CoreClient> {
+    let config = Config { project_name, enable_time_free, lib_name, ..Config::default() };
+    Arc::new(CoreClient { client: Client::new(consumer, config) })
 }
 
 fn props(p: &Option<Vec<Property>>) -> Option<Properties<'_>> {
@@ -67,8 +64,7 @@ impl CoreClient {
         enable_time_free: bool,
         lib_name: String,
     ) -> Arc<Self> {
-        let consumer = Arc::clone(&consumer.inner);
-        Arc::new(CoreClient { client: Client::new(consumer, config(project_name, enable_time_free, lib_name)) })
+        client(Arc::clone(&consumer.inner), project_name, enable_time_free, lib_name)
     }
 
     /// The same with a consumer written in the foreign language.
@@ -79,8 +75,7 @@ impl CoreClient {
         enable_time_free: bool,
         lib_name: String,
     ) -> Arc<Self> {
-        let consumer = Arc::new(ForeignBridge(consumer));
-        Arc::new(CoreClient { client: Client::new(consumer, config(project_name, enable_time_free, lib_name)) })
+        client(Arc::new(ForeignBridge(consumer)), project_name, enable_time_free, lib_name)
     }
 
     pub fn track(
@@ -91,8 +86,7 @@ impl CoreClient {
         properties: Option<Vec<Property>>,
         is_login_id: bool,
     ) -> Result<()> {
-        let site = site.as_ref().map(CallSite::to_core);
-        Ok(self.client.track(site.as_ref(), &distinct_id, &event_name, props(&properties).as_ref(), is_login_id)?)
+        Ok(self.client.track(at(&site).as_ref(), &distinct_id, &event_name, props(&properties).as_ref(), is_login_id)?)
     }
 
     pub fn track_signup(
@@ -102,8 +96,7 @@ impl CoreClient {
         original_id: String,
         properties: Option<Vec<Property>>,
     ) -> Result<()> {
-        let site = site.as_ref().map(CallSite::to_core);
-        Ok(self.client.track_signup(site.as_ref(), &distinct_id, &original_id, props(&properties).as_ref())?)
+        Ok(self.client.track_signup(at(&site).as_ref(), &distinct_id, &original_id, props(&properties).as_ref())?)
     }
 
     /// profile_set, profile_set_once, profile_increment, profile_append, profile_unset (as
@@ -116,8 +109,7 @@ impl CoreClient {
         profiles: Option<Vec<Property>>,
         is_login_id: bool,
     ) -> Result<()> {
-        let site = site.as_ref().map(CallSite::to_core);
-        Ok(self.client.profile(site.as_ref(), op, &distinct_id, props(&profiles).as_ref(), is_login_id)?)
+        Ok(self.client.profile(at(&site).as_ref(), op, &distinct_id, props(&profiles).as_ref(), is_login_id)?)
     }
 
     /// profile_unset with a key list: the core's `{key: true}` form.
@@ -128,9 +120,8 @@ impl CoreClient {
         profile_keys: Vec<String>,
         is_login_id: bool,
     ) -> Result<()> {
-        let site = site.as_ref().map(CallSite::to_core);
         let keys = Properties::from_keys(profile_keys.iter().map(String::as_str));
-        Ok(self.client.profile(site.as_ref(), ProfileOp::Unset, &distinct_id, Some(&keys), is_login_id)?)
+        Ok(self.client.profile(at(&site).as_ref(), ProfileOp::Unset, &distinct_id, Some(&keys), is_login_id)?)
     }
 
     pub fn item_set(
@@ -140,8 +131,7 @@ impl CoreClient {
         item_id: String,
         properties: Option<Vec<Property>>,
     ) -> Result<()> {
-        let site = site.as_ref().map(CallSite::to_core);
-        Ok(self.client.item_set(site.as_ref(), &item_type, &item_id, props(&properties).as_ref())?)
+        Ok(self.client.item_set(at(&site).as_ref(), &item_type, &item_id, props(&properties).as_ref())?)
     }
 
     pub fn item_delete(
@@ -151,8 +141,7 @@ impl CoreClient {
         item_id: String,
         properties: Option<Vec<Property>>,
     ) -> Result<()> {
-        let site = site.as_ref().map(CallSite::to_core);
-        Ok(self.client.item_delete(site.as_ref(), &item_type, &item_id, props(&properties).as_ref())?)
+        Ok(self.client.item_delete(at(&site).as_ref(), &item_type, &item_id, props(&properties).as_ref())?)
     }
 
     pub fn register_super_properties(&self, properties: Vec<Property>) {
@@ -165,14 +154,12 @@ impl CoreClient {
 
     /// `bind(first, second, *more)`: the core checks there are at least two.
     pub fn bind(&self, site: Option<CallSite>, identities: Vec<Identity>) -> Result<()> {
-        let site = site.as_ref().map(CallSite::to_core);
-        Ok(self.client.bind(site.as_ref(), &to_identities(&identities))?)
+        Ok(self.client.bind(at(&site).as_ref(), &to_identities(&identities))?)
     }
 
     pub fn unbind(&self, site: Option<CallSite>, identity: Identity) -> Result<()> {
-        let site = site.as_ref().map(CallSite::to_core);
         let identity = sensorsanalytics::Identity::new(identity.key.as_str(), identity.value.as_str());
-        Ok(self.client.unbind(site.as_ref(), &identity)?)
+        Ok(self.client.unbind(at(&site).as_ref(), &identity)?)
     }
 
     pub fn track_by_id(
@@ -182,8 +169,7 @@ impl CoreClient {
         properties: Option<Vec<Property>>,
         identities: Vec<Identity>,
     ) -> Result<()> {
-        let site = site.as_ref().map(CallSite::to_core);
-        Ok(self.client.track_by_id(site.as_ref(), &event_name, props(&properties).as_ref(), &to_identities(&identities))?)
+        Ok(self.client.track_by_id(at(&site).as_ref(), &event_name, props(&properties).as_ref(), &to_identities(&identities))?)
     }
 
     /// profile_set_by_id, ..., profile_unset_by_id (`{key: true}`), profile_delete_by_id.
@@ -194,8 +180,7 @@ impl CoreClient {
         properties: Option<Vec<Property>>,
         identities: Vec<Identity>,
     ) -> Result<()> {
-        let site = site.as_ref().map(CallSite::to_core);
-        Ok(self.client.profile_by_id(site.as_ref(), op, props(&properties).as_ref(), &to_identities(&identities))?)
+        Ok(self.client.profile_by_id(at(&site).as_ref(), op, props(&properties).as_ref(), &to_identities(&identities))?)
     }
 
     /// profile_unset_by_id with a key list.
@@ -205,10 +190,9 @@ impl CoreClient {
         profile_keys: Vec<String>,
         identities: Vec<Identity>,
     ) -> Result<()> {
-        let site = site.as_ref().map(CallSite::to_core);
         let keys = Properties::from_keys(profile_keys.iter().map(String::as_str));
         Ok(self.client.profile_by_id(
-            site.as_ref(),
+            at(&site).as_ref(),
             ProfileOp::Unset,
             Some(&keys),
             &to_identities(&identities),
@@ -228,28 +212,10 @@ impl CoreClient {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
     use super::*;
+    use crate::consumer::Capture;
     use crate::error::SaError;
     use crate::value::PropertyValue;
-
-    /// Stands for a consumer written in Kotlin or Swift.
-    #[derive(Default)]
-    struct Capture(Mutex<Vec<String>>);
-
-    impl ForeignConsumer for Capture {
-        fn send(&self, record: String) -> Result<(), SaError> {
-            self.0.lock().unwrap().push(record);
-            Ok(())
-        }
-        fn flush(&self) -> Result<(), SaError> {
-            Ok(())
-        }
-        fn shutdown(&self) -> Result<(), SaError> {
-            Err(SaError::Network { reason: "closing failed".into() })
-        }
-    }
 
     #[test]
     fn lib_name_site_and_values_reach_the_record() {

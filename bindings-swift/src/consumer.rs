@@ -122,3 +122,23 @@ impl Consumer for ForeignBridge {
         Ok(self.0.shutdown()?)
     }
 }
+
+/// Stands for a consumer written in Kotlin or Swift, in the tests: keeps what it is sent;
+/// its close fails, as a user's may.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct Capture(pub(crate) std::sync::Mutex<Vec<String>>);
+
+#[cfg(test)]
+impl ForeignConsumer for Capture {
+    fn send(&self, record: String) -> Result<(), SaError> {
+        self.0.lock().unwrap().push(record);
+        Ok(())
+    }
+    fn flush(&self) -> Result<(), SaError> {
+        Ok(())
+    }
+    fn shutdown(&self) -> Result<(), SaError> {
+        Err(SaError::Network { reason: "closing failed".into() })
+    }
+}

@@ -18,10 +18,10 @@ use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use sensorsanalytics::{CallSite, Client, Error, ErrorKind, Identity, Invalid, ProfileOp, Properties, Value};
+use sensorsanalytics::error::panic_text;
+use sensorsanalytics::{CallSite, Client, Identity, Invalid, ProfileOp, Properties, Value};
 
 use crate::client::CoreClient;
-use crate::value::{date_value, datetime_value};
 
 // Methods (the first byte of a call).
 const OP_TRACK: u8 = 1;
@@ -58,18 +58,9 @@ const V_UNSUPPORTED: u8 = 9;
 const V_UNSUPPORTED_LIST_ELEMENT: u8 = 10;
 const V_KEY_NOT_STR: u8 = 11;
 
-/// Return codes: 0 is success, 1-4 the core's error kinds, 5 an internal error (malformed
-/// buffer, panic).
+/// Return codes: 0 is success, 1-4 the core's error kinds (`ErrorKind::code`), 5 an internal
+/// error (malformed buffer, panic).
 const INTERNAL: i32 = 5;
-
-pub(crate) fn code(kind: ErrorKind) -> i32 {
-    match kind {
-        ErrorKind::IllegalData => 1,
-        ErrorKind::Network => 2,
-        ErrorKind::FileLock => 3,
-        ErrorKind::Debug => 4,
-    }
-}
 
 thread_local! {
     /// The message of this thread's last failed call, until `lastError` takes it.
@@ -81,6 +72,15 @@ thread_local! {
 struct Malformed(usize);
 
 type Read<T> = std::result::Result<T, Malformed>;
+
+/// `fn u32(&mut self) -> Read<u32>`, ...: a number in native byte order.
+macro_rules! numbers {
+    ($($t:ident),*) => {$(
+        fn $t(&mut self) -> Read<$t> {
+            Ok($t::from_ne_bytes(self.bytes()?))
+        }
+    )*};
+}
 
 /// A cursor over the packed arguments, borrowing from them.
 struct Reader<'a> {
@@ -97,25 +97,7 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    fn u8(&mut self) -> Read<u8> {
-        Ok(self.bytes::<1>()?[0])
-    }
-
-    fn u32(&mut self) -> Read<u32> {
-        Ok(u32::from_ne_bytes(self.bytes()?))
-    }
-
-    fn i32(&mut self) -> Read<i32> {
-        Ok(i32::from_ne_bytes(self.bytes()?))
-    }
-
-    fn i64(&mut self) -> Read<i64> {
-        Ok(i64::from_ne_bytes(self.bytes()?))
-    }
-
-    fn f64(&mut self) -> Read<f64> {
-        Ok(f64::from_ne_bytes(self.bytes()?))
-    }
+    numbers!(u8, u32, i32, i64, f64);
 
     fn str(&mut self) -> Read<&'a str> {
         let at = self.pos;
@@ -145,24 +127,17 @@ impl<'a> Reader<'a> {
             V_INT => Value::Int(self.i64()?),
             V_FLOAT => Value::Float(self.f64()?),
             V_STR => Value::Str(Cow::Borrowed(self.str()?)),
-            V_DATETIME => datetime_value(self.i64()?, None),
+            V_DATETIME => Value::wall_datetime(self.i64()?, None),
             V_DATETIME_OFFSET => {
                 let wall = self.i64()?;
-                datetime_value(wall, Some(self.i32()?))
+                Value::wall_datetime(wall, Some(self.i32()?))
             }
             V_DATE => {
                 let year = self.i32()?;
                 let month = self.u8()?;
-                date_value(year, month.into(), self.u8()?.into())
+                Value::date(year, month.into(), self.u8()?.into())
             }
-            V_STR_LIST => {
-                let n = self.u32()? as usize;
-                let mut items = Vec::with_capacity(n.min(self.buf.len()));
-                for _ in 0..n {
-                    items.push(Cow::Borrowed(self.str()?));
-                }
-                Value::List(items)
-            }
+            V_STR_LIST => Value::List(self.list(|r| r.str().map(Cow::Borrowed))?),
             V_UNSUPPORTED => Value::Invalid(Invalid::Type(Cow::Borrowed(self.str()?))),
             V_UNSUPPORTED_LIST_ELEMENT => Value::Invalid(Invalid::ListElement(Cow::Borrowed(self.str()?))),
             V_KEY_NOT_STR => Value::Invalid(Invalid::KeyNotStr),
@@ -186,14 +161,20 @@ impl<'a> Reader<'a> {
         Ok(Some(props))
     }
 
+    /// A count, then that many items (each at least a byte: the count cannot reserve more
+    /// than the buffer holds).
+    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Read<T>) -> Read<Vec<T>> {
+        let n = self.u32()? as usize;
+        let mut out = Vec::with_capacity(n.min(self.buf.len() - self.pos));
+        for _ in 0..n {
+            out.push(item(self)?);
+        }
+        Ok(out)
+    }
+
     /// A key list as the core's `{key: true}` map (profile_unset).
     fn keys(&mut self) -> Read<Properties<'a>> {
-        let n = self.u32()?;
-        let mut keys = Vec::with_capacity((n as usize).min(64));
-        for _ in 0..n {
-            keys.push(self.str()?);
-        }
-        Ok(Properties::from_keys(keys))
+        Ok(Properties::from_keys(self.list(Self::str)?))
     }
 
     fn identity(&mut self) -> Read<Identity<'a>> {
@@ -201,12 +182,7 @@ impl<'a> Reader<'a> {
     }
 
     fn identities(&mut self) -> Read<Vec<Identity<'a>>> {
-        let n = self.u32()? as usize;
-        let mut out = Vec::with_capacity(n.min(64));
-        for _ in 0..n {
-            out.push(self.identity()?);
-        }
-        Ok(out)
+        self.list(Self::identity)
     }
 
     fn profile_op(&mut self) -> Read<ProfileOp> {
@@ -214,10 +190,12 @@ impl<'a> Reader<'a> {
         ProfileOp::from_code(self.u8()?.into()).map_err(|_| Malformed(at))
     }
 
-    /// Everything read: a writer that packed more than the method takes is a bug too.
-    fn end(&self) -> Read<()> {
+    /// A call's arguments, which must be all that is left: a writer that packed more than the
+    /// method takes is a bug too (found before the method runs).
+    fn whole<T>(&mut self, args: impl FnOnce(&mut Self) -> Read<T>) -> Read<T> {
+        let args = args(self)?;
         if self.pos == self.buf.len() {
-            Ok(())
+            Ok(args)
         } else {
             Err(Malformed(self.pos))
         }
@@ -234,74 +212,45 @@ fn dispatch(client: &Client, buf: &[u8]) -> Read<sensorsanalytics::Result<()>> {
     let login = flags & FLAG_LOGIN_ID != 0;
     let result = match op {
         OP_TRACK => {
-            let (distinct_id, event) = (r.str()?, r.str()?);
-            let props = r.properties()?;
-            r.end()?;
+            let (distinct_id, event, props) = r.whole(|r| Ok((r.str()?, r.str()?, r.properties()?)))?;
             client.track(site, distinct_id, event, props.as_ref(), login)
         }
         OP_TRACK_SIGNUP => {
-            let (distinct_id, original_id) = (r.str()?, r.str()?);
-            let props = r.properties()?;
-            r.end()?;
+            let (distinct_id, original_id, props) = r.whole(|r| Ok((r.str()?, r.str()?, r.properties()?)))?;
             client.track_signup(site, distinct_id, original_id, props.as_ref())
         }
         OP_PROFILE => {
-            let op = r.profile_op()?;
-            let distinct_id = r.str()?;
-            let props = r.properties()?;
-            r.end()?;
+            let (op, distinct_id, props) = r.whole(|r| Ok((r.profile_op()?, r.str()?, r.properties()?)))?;
             client.profile(site, op, distinct_id, props.as_ref(), login)
         }
         OP_PROFILE_UNSET_KEYS => {
-            let distinct_id = r.str()?;
-            let keys = r.keys()?;
-            r.end()?;
+            let (distinct_id, keys) = r.whole(|r| Ok((r.str()?, r.keys()?)))?;
             client.profile(site, ProfileOp::Unset, distinct_id, Some(&keys), login)
         }
         OP_ITEM_SET | OP_ITEM_DELETE => {
-            let (item_type, item_id) = (r.str()?, r.str()?);
-            let props = r.properties()?;
-            r.end()?;
+            let (item_type, item_id, props) = r.whole(|r| Ok((r.str()?, r.str()?, r.properties()?)))?;
             if op == OP_ITEM_SET {
                 client.item_set(site, item_type, item_id, props.as_ref())
             } else {
                 client.item_delete(site, item_type, item_id, props.as_ref())
             }
         }
-        OP_BIND => {
-            let ids = r.identities()?;
-            r.end()?;
-            client.bind(site, &ids)
-        }
-        OP_UNBIND => {
-            let id = r.identity()?;
-            r.end()?;
-            client.unbind(site, &id)
-        }
+        OP_BIND => client.bind(site, &r.whole(Reader::identities)?),
+        OP_UNBIND => client.unbind(site, &r.whole(Reader::identity)?),
         OP_TRACK_BY_ID => {
-            let event = r.str()?;
-            let props = r.properties()?;
-            let ids = r.identities()?;
-            r.end()?;
+            let (event, props, ids) = r.whole(|r| Ok((r.str()?, r.properties()?, r.identities()?)))?;
             client.track_by_id(site, event, props.as_ref(), &ids)
         }
         OP_PROFILE_BY_ID => {
-            let op = r.profile_op()?;
-            let props = r.properties()?;
-            let ids = r.identities()?;
-            r.end()?;
+            let (op, props, ids) = r.whole(|r| Ok((r.profile_op()?, r.properties()?, r.identities()?)))?;
             client.profile_by_id(site, op, props.as_ref(), &ids)
         }
         OP_PROFILE_UNSET_KEYS_BY_ID => {
-            let keys = r.keys()?;
-            let ids = r.identities()?;
-            r.end()?;
+            let (keys, ids) = r.whole(|r| Ok((r.keys()?, r.identities()?)))?;
             client.profile_by_id(site, ProfileOp::Unset, Some(&keys), &ids)
         }
         OP_REGISTER_SUPER_PROPERTIES => {
-            let props = r.properties()?.unwrap_or_default();
-            r.end()?;
-            client.register_super_properties(&props);
+            client.register_super_properties(&r.whole(Reader::properties)?.unwrap_or_default());
             Ok(())
         }
         _ => return Err(Malformed(0)),
@@ -339,22 +288,9 @@ pub unsafe extern "system" fn Java_sensorsanalytics_Jni_call(
     }));
     match outcome {
         Ok(Ok(Ok(()))) => 0,
-        Ok(Ok(Err(e))) => fail(code(e.kind()), error_text(e)),
+        Ok(Ok(Err(e))) => fail(e.kind().code(), e.into_message()),
         Ok(Err(Malformed(at))) => fail(INTERNAL, format!("packed call malformed at byte {at} of {len}")),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            fail(INTERNAL, format!("panic in the native library: {what}"))
-        }
-    }
-}
-
-fn error_text(e: Error) -> String {
-    match e {
-        Error::IllegalData(m) | Error::Network(m) | Error::FileLock(m) | Error::Debug(m) => m,
+        Err(panic) => fail(INTERNAL, panic_text(panic.as_ref())),
     }
 }
 
@@ -409,49 +345,26 @@ pub unsafe extern "system" fn Java_sensorsanalytics_Jni_release(_env: *mut c_voi
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
     use super::*;
-    use crate::consumer::ForeignConsumer;
-    use crate::error::SaError;
-
-    #[derive(Default)]
-    struct Capture(Mutex<Vec<String>>);
-
-    impl ForeignConsumer for Capture {
-        fn send(&self, record: String) -> Result<(), SaError> {
-            self.0.lock().unwrap().push(record);
-            Ok(())
-        }
-        fn flush(&self) -> Result<(), SaError> {
-            Ok(())
-        }
-        fn shutdown(&self) -> Result<(), SaError> {
-            Ok(())
-        }
-    }
+    use crate::consumer::Capture;
 
     /// What Packer.kt writes, for the tests.
     #[derive(Default)]
     struct Pack(Vec<u8>);
 
+    /// `fn u32(self, v: u32) -> Self`, ...: a number in native byte order.
+    macro_rules! put {
+        ($($t:ident),*) => {$(
+            fn $t(mut self, v: $t) -> Self {
+                self.0.extend_from_slice(&v.to_ne_bytes());
+                self
+            }
+        )*};
+    }
+
     impl Pack {
-        fn u8(mut self, v: u8) -> Self {
-            self.0.push(v);
-            self
-        }
-        fn u32(mut self, v: u32) -> Self {
-            self.0.extend_from_slice(&v.to_ne_bytes());
-            self
-        }
-        fn i64(mut self, v: i64) -> Self {
-            self.0.extend_from_slice(&v.to_ne_bytes());
-            self
-        }
-        fn f64(mut self, v: f64) -> Self {
-            self.0.extend_from_slice(&v.to_ne_bytes());
-            self
-        }
+        put!(u8, u32, i64, f64);
+
         fn str(self, s: &str) -> Self {
             let mut p = self.u32(s.len() as u32);
             p.0.extend_from_slice(s.as_bytes());

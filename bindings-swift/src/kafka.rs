@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sensorsanalytics::consumer::options::KafkaOptions;
+use sensorsanalytics::consumer::{give_up_on_stderr, options::KafkaOptions};
 use sensorsanalytics::KafkaConsumer;
 
 use crate::consumer::NativeConsumer;
@@ -35,9 +35,7 @@ impl NativeConsumer {
             spool: spool(spool_dir, spool_max_bytes, spool_fsync),
         }
         .build()?;
-        config.on_give_up = Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
-            eprintln!("sensorsanalytics: KafkaConsumer gave up on {} records: {}", records.len(), e.message());
-        }));
+        config.on_give_up = Some(give_up_on_stderr("KafkaConsumer"));
         Ok(http(KafkaConsumer::new(&bootstrap_servers, &topic, config)?))
     }
 }

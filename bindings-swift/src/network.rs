@@ -49,6 +49,6 @@ pub trait GiveUpListener: Send + Sync {
 pub(crate) fn give_up_callback(listener: Option<Arc<dyn GiveUpListener>>) -> Option<GiveUpCallback> {
     let listener = listener?;
     Some(Arc::new(move |records: &[String], e: &sensorsanalytics::Error| {
-        listener.on_give_up(records.to_vec(), crate::jvm::code(e.kind()), e.message().to_owned())
+        listener.on_give_up(records.to_vec(), e.kind().code(), e.message().to_owned())
     }))
 }

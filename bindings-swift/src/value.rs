@@ -6,8 +6,7 @@
 
 use std::borrow::Cow;
 
-use sensorsanalytics::chrono::{DateTime as ChronoDateTime, FixedOffset, NaiveDate};
-use sensorsanalytics::{DateTime, Invalid, Properties, Value};
+use sensorsanalytics::{Invalid, Properties, Value};
 
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum PropertyValue {
@@ -64,8 +63,7 @@ pub fn identity_keys() -> IdentityKeys {
 }
 
 impl PropertyValue {
-    /// A borrowed core value; values out of chrono's range become `Unsupported`, which the
-    /// core reports with the usual type message.
+    /// A borrowed core value (an impossible date or time is the core's unsupported value).
     fn to_core(&self) -> Value<'_> {
         match self {
             PropertyValue::Null => Value::Null,
@@ -73,8 +71,8 @@ impl PropertyValue {
             PropertyValue::Int { value } => Value::Int(*value),
             PropertyValue::Float { value } => Value::Float(*value),
             PropertyValue::Str { value } => Value::Str(Cow::Borrowed(value)),
-            PropertyValue::DateTime { wall_millis, offset_seconds } => datetime_value(*wall_millis, *offset_seconds),
-            PropertyValue::Date { year, month, day } => date_value(*year, *month, *day),
+            PropertyValue::DateTime { wall_millis, offset_seconds } => Value::wall_datetime(*wall_millis, *offset_seconds),
+            PropertyValue::Date { year, month, day } => Value::date(*year, *month, *day),
             PropertyValue::StrList { items } => Value::List(items.iter().map(|s| Cow::Borrowed(s.as_str())).collect()),
             PropertyValue::Unsupported { type_name } => Value::Invalid(Invalid::Type(Cow::Borrowed(type_name))),
             PropertyValue::UnsupportedListElement { type_name } => {
@@ -83,28 +81,6 @@ impl PropertyValue {
             PropertyValue::KeyNotStr => Value::Invalid(Invalid::KeyNotStr),
         }
     }
-}
-
-/// A datetime by its wall clock (see [`PropertyValue::DateTime`]); out of range: unsupported.
-pub(crate) fn datetime_value(wall_millis: i64, offset_seconds: Option<i32>) -> Value<'static> {
-    datetime(wall_millis, offset_seconds).map_or_else(|| unsupported("datetime"), Value::DateTime)
-}
-
-/// A calendar date; an impossible one (2023-02-30) is unsupported.
-pub(crate) fn date_value(year: i32, month: u32, day: u32) -> Value<'static> {
-    NaiveDate::from_ymd_opt(year, month, day).map_or_else(|| unsupported("date"), Value::Date)
-}
-
-fn unsupported(what: &'static str) -> Value<'static> {
-    Value::Invalid(Invalid::Type(Cow::Borrowed(what)))
-}
-
-fn datetime(wall_millis: i64, offset_seconds: Option<i32>) -> Option<DateTime> {
-    let wall = ChronoDateTime::from_timestamp_millis(wall_millis)?.naive_utc();
-    Some(match offset_seconds {
-        Some(secs) => DateTime::aware(wall, FixedOffset::east_opt(secs)?),
-        None => DateTime::naive(wall),
-    })
 }
 
 /// The core's ordered map, borrowing the strings of `props`.

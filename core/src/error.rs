@@ -1,6 +1,7 @@
 //! One error type for the whole SDK. Bindings map each kind to their language's exception
 //! (Python: SensorsAnalyticsIllegalDataException, ...), so the kind is part of the contract.
 
+use std::any::Any;
 use std::fmt;
 
 /// The message of [`Error::host_raised`]: starts with NUL, which no core text does.
@@ -48,6 +49,13 @@ impl Error {
         }
     }
 
+    /// The message, taken out of the error.
+    pub fn into_message(self) -> String {
+        match self {
+            Error::IllegalData(m) | Error::Network(m) | Error::FileLock(m) | Error::Debug(m) => m,
+        }
+    }
+
     /// The same kind of error with its message rewritten (e.g. a count of later failures
     /// appended).
     pub fn map_message(self, f: impl FnOnce(&str) -> String) -> Error {
@@ -78,6 +86,18 @@ impl Error {
 }
 
 impl ErrorKind {
+    /// The number a binding whose boundary carries only integers reports for this kind:
+    /// 1 IllegalData, 2 Network, 3 FileLock, 4 Debug (C's `SA_ERR_*`, the JVM's packed calls
+    /// and give-up listener). 0 is left for success.
+    pub fn code(self) -> i32 {
+        match self {
+            ErrorKind::IllegalData => 1,
+            ErrorKind::Network => 2,
+            ErrorKind::FileLock => 3,
+            ErrorKind::Debug => 4,
+        }
+    }
+
     /// The name used in the shared test vectors (`"IllegalData"`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -96,3 +116,36 @@ impl fmt::Display for ErrorKind {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The text a binding reports for a panic it caught at its boundary (a bug of the SDK, which
+/// must not unwind into a foreign runtime): the panic's message when it has one.
+pub fn panic_text(payload: &(dyn Any + Send)) -> String {
+    let detail = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown cause");
+    format!("internal error (panic): {detail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_have_codes_and_messages_come_out() {
+        let codes: Vec<_> = [Error::IllegalData("i".into()), Error::Network("n".into()), Error::FileLock("f".into()), Error::Debug("d".into())]
+            .into_iter()
+            .map(|e| (e.kind().code(), e.into_message()))
+            .collect();
+        assert_eq!(codes, [(1, "i".into()), (2, "n".into()), (3, "f".into()), (4, "d".into())]);
+    }
+
+    #[test]
+    fn panic_text_names_the_message() {
+        let text = |f: fn()| panic_text(std::panic::catch_unwind(f).unwrap_err().as_ref());
+        assert_eq!(text(|| panic!("boom")), "internal error (panic): boom");
+        assert_eq!(text(|| panic!("{}", 42)), "internal error (panic): 42");
+        assert_eq!(text(|| std::panic::panic_any(7_u8)), "internal error (panic): unknown cause");
+    }
+}

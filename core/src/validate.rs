@@ -313,6 +313,12 @@ pub fn msg_int_out_of_range(key: &str) -> String {
     format!("property value must be an integer within the 64-bit range. [key={key}]")
 }
 
+/// What a consumer says of records it gave up on where no caller is there to throw to (the
+/// stderr of [`crate::consumer::give_up_on_stderr`], a binding's log).
+pub fn msg_gave_up(consumer: &str, records: usize, reason: &str) -> String {
+    format!("sensorsanalytics: {consumer} gave up on {records} records: {reason}")
+}
+
 pub const MSG_IDENTITY_TYPE: &str = "Identity type must be SensorsAnalyticsIdentity";
 pub const MSG_PROFILES_NOT_DICT: &str = "profiles must be dict type.";
 pub const MSG_PROPERTIES_NOT_DICT: &str = "properties must be a dict type.";
@@ -325,6 +331,13 @@ pub const MSG_PROPERTIES_EMPTY_BY_ID: &str = "Properties can not be None or Empt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gave_up_names_consumer_count_and_reason() {
+        assert_eq!(msg_gave_up("KafkaConsumer", 3, "timed out"), "sensorsanalytics: KafkaConsumer gave up on 3 records: timed out");
+        #[cfg(feature = "http")]
+        crate::consumer::give_up_on_stderr("KafkaConsumer")(&["{}".into()], &Error::Network("timed out".into()));
+    }
 
     #[test]
     fn names() {

@@ -94,6 +94,25 @@ impl<'a> Value<'a> {
         Value::Str(s.into())
     }
 
+    /// A datetime given by its wall clock, as the JVM and Swift layers pass one: `wall_millis`
+    /// are the milliseconds since 1970-01-01T00:00 of the wall-clock reading as if it were
+    /// UTC; aware of `offset_seconds` (east of UTC) when given, else naive (local time). Out of
+    /// range (the time or the offset) it is an unsupported `datetime`, reported as usual.
+    pub fn wall_datetime(wall_millis: i64, offset_seconds: Option<i32>) -> Self {
+        let wall = chrono::DateTime::from_timestamp_millis(wall_millis).map(|d| d.naive_utc());
+        let datetime = match offset_seconds {
+            None => wall.map(DateTime::naive),
+            Some(secs) => wall.zip(FixedOffset::east_opt(secs)).map(|(wall, offset)| DateTime::aware(wall, offset)),
+        };
+        datetime.map_or(Value::Invalid(Invalid::Type(Cow::Borrowed("datetime"))), Value::DateTime)
+    }
+
+    /// A calendar date by its fields; one that does not exist (2023-02-30) is an unsupported
+    /// `date`, reported as usual.
+    pub fn date(year: i32, month: u32, day: u32) -> Self {
+        NaiveDate::from_ymd_opt(year, month, day).map_or(Value::Invalid(Invalid::Type(Cow::Borrowed("date"))), Value::Date)
+    }
+
     pub fn into_owned(self) -> Value<'static> {
         match self {
             Value::Null => Value::Null,
@@ -314,5 +333,25 @@ mod tests {
         }
         assert_eq!(DateTime::from_instant(i64::MAX, Zone::Local), None);
         assert_eq!(DateTime::from_instant(i64::MIN, Zone::Offset(east8)), None);
+    }
+
+    #[test]
+    fn a_wall_clock_keeps_its_reading_and_offset() {
+        // 2024-02-29T23:59:58.007 as a wall clock, at +08:00, and naive.
+        let Value::DateTime(aware) = Value::wall_datetime(1_709_251_198_007, Some(8 * 3600)) else { panic!() };
+        assert_eq!(aware.wall.to_string(), "2024-02-29 23:59:58.007");
+        assert_eq!(aware.epoch_millis(), Some(1_709_251_198_007 - 8 * 3_600_000));
+        let Value::DateTime(naive) = Value::wall_datetime(1_709_251_198_007, None) else { panic!() };
+        assert_eq!((naive.wall, naive.offset), (aware.wall, None));
+        let unsupported = Value::Invalid(Invalid::Type("datetime".into()));
+        assert_eq!(Value::wall_datetime(i64::MAX, None), unsupported);
+        assert_eq!(Value::wall_datetime(0, Some(86_400)), unsupported);
+    }
+
+    #[test]
+    fn a_date_by_its_fields_or_unsupported() {
+        assert_eq!(Value::date(2024, 2, 29), Value::Date(NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()));
+        assert_eq!(Value::date(2023, 2, 30), Value::Invalid(Invalid::Type("date".into())));
+        assert_eq!(Value::date(2023, 13, 1), Value::Invalid(Invalid::Type("date".into())));
     }
 }

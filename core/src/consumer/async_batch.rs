@@ -27,7 +27,7 @@ use crate::http::senders::{HttpPost, Post};
 use crate::http::{self, Counters, ReqwestTransport, RetryPolicy, Stats, Transport};
 use crate::spool::{self, SpoolConfig};
 
-pub use crate::http::pipeline::GiveUpCallback;
+pub use crate::http::pipeline::{give_up_on_stderr, GiveUpCallback};
 
 /// After the close timeout has run out and the pipeline was told to give up, how long close
 /// still waits for the threads to end (one may be inside a request).

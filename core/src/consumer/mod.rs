@@ -23,7 +23,7 @@ mod recording;
 mod write_behind;
 
 #[cfg(feature = "http")]
-pub use async_batch::{AsyncBatchConfig, AsyncBatchConsumer, FlushReport, GiveUpCallback};
+pub use async_batch::{give_up_on_stderr, AsyncBatchConfig, AsyncBatchConsumer, FlushReport, GiveUpCallback};
 #[cfg(feature = "http")]
 pub use batch::BatchConsumer;
 pub use concurrent_logging::ConcurrentLoggingConsumer;

@@ -54,6 +54,12 @@ pub(crate) enum Refused {
 /// Told of every batch given up on, with its records and the reason.
 pub type GiveUpCallback = Arc<dyn Fn(&[String], &Error) + Send + Sync>;
 
+/// The give-up callback of a consumer whose user gave none (a binding's KafkaConsumer): it
+/// says on stderr what `consumer` gave up on ([`crate::validate::msg_gave_up`]).
+pub fn give_up_on_stderr(consumer: &'static str) -> GiveUpCallback {
+    Arc::new(move |records, e| eprintln!("{}", crate::validate::msg_gave_up(consumer, records.len(), e.message())))
+}
+
 /// What the background threads need to know, fixed at start.
 pub(crate) struct Settings {
     pub url: String,
