@@ -191,13 +191,8 @@ impl napi::bindgen_prelude::ToNapiValue for ErrorValue {
 
 /// A panic turned into an ordinary error: a bug in the SDK must not take the process down.
 pub fn panicked(payload: Box<dyn std::any::Any + Send>) -> Error {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_owned());
     Error::new(
         Status::GenericFailure,
-        format!("sensorsanalytics: internal error: {what}"),
+        format!("sensorsanalytics: {}", sensorsanalytics::error::panic_text(&*payload)),
     )
 }

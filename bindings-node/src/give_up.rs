@@ -10,6 +10,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{FnArgs, Function, ToNapiValue, Unknown};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{sys, Result};
+use sensorsanalytics::validate::msg_gave_up;
 use sensorsanalytics::{Error as CoreError, GiveUpCallback};
 
 use crate::error;
@@ -39,11 +40,7 @@ pub fn callback(on_error: Option<OnError<'_>>) -> Result<GiveUpCallback> {
         ),
     };
     Ok(Arc::new(move |records: &[String], e: &CoreError| {
-        eprintln!(
-            "sensorsanalytics: AsyncBatchConsumer gave up on {} records: {}",
-            records.len(),
-            e.message()
-        );
+        eprintln!("{}", msg_gave_up("AsyncBatchConsumer", records.len(), e.message()));
         if let Some(f) = &tsfn {
             // Queued for the JS thread; refused only once the environment is going away.
             f.call((records.to_vec(), e.clone()), ThreadsafeFunctionCallMode::NonBlocking);

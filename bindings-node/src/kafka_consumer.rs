@@ -8,6 +8,7 @@ use std::sync::Arc;
 use napi::{Env, Result};
 use napi_derive::napi;
 use sensorsanalytics::consumer::options::KafkaOptions;
+use sensorsanalytics::consumer::give_up_on_stderr;
 use sensorsanalytics::KafkaConsumer;
 
 use crate::consumer::NativeConsumer;
@@ -31,9 +32,7 @@ pub fn kafka_consumer(
     let made = KafkaOptions { max_size, settings, spool: spool_options(spool) }
         .build()
         .and_then(|mut config| {
-            config.on_give_up = Some(Arc::new(|records: &[String], e: &sensorsanalytics::Error| {
-                eprintln!("sensorsanalytics: KafkaConsumer gave up on {} records: {}", records.len(), e.message());
-            }));
+            config.on_give_up = Some(give_up_on_stderr("KafkaConsumer"));
             KafkaConsumer::new(&bootstrap_servers, &topic, config)
         });
     match made {
