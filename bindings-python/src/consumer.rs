@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use sensorsanalytics::consumer::options;
-use sensorsanalytics::{ConcurrentLoggingConsumer, Consumer, LoggingConsumer, Result as CoreResult};
+use sensorsanalytics::{ConcurrentLoggingConsumer, Consumer, LoggingConsumer, Result as CoreResult, Transport};
 
 use crate::error::{self, constructor_to_py, to_py};
 use crate::lifecycle::OffThreadDrop;
@@ -48,13 +48,10 @@ struct Http {
 }
 
 impl NativeConsumer {
-    pub fn new(inner: Arc<dyn Consumer>, blocking: bool) -> Self {
-        NativeConsumer { inner: OffThreadDrop::new(inner, false), blocking, calls_python: false, http: None, has_stats: false }
-    }
-
-    /// Whether dropping the core consumer may wait (it drains a queue).
-    pub fn slow_drop(&self) -> bool {
-        self.inner.is_slow()
+    /// `slow_drop`: dropping the core consumer may wait (it drains a queue).
+    pub fn new(inner: Arc<dyn Consumer>, blocking: bool, slow_drop: bool) -> Self {
+        let inner = OffThreadDrop::new(inner, slow_drop);
+        NativeConsumer { inner, blocking, calls_python: false, http: None, has_stats: false }
     }
 
     fn http(&self) -> PyResult<&Http> {
@@ -103,7 +100,7 @@ impl NativeConsumer {
         let http = self.http()?;
         let form = transport::form_of(form)?;
         let headers = sensorsanalytics::http::sdk_headers(http.dry_run);
-        let resp = crate::lifecycle::detach(py, || http.transport.post_direct(&http.url, &form, headers, http.timeout))
+        let resp = crate::lifecycle::detach(py, || http.transport.http.post(&http.url, &form, headers, http.timeout))
             .map_err(|e| to_py(e.into()))?;
         if checked {
             sensorsanalytics::http::check_status(&resp).map_err(to_py)?;
@@ -179,13 +176,7 @@ impl Consumer for Stdout {
 
 #[pyfunction]
 fn console_consumer() -> NativeConsumer {
-    NativeConsumer {
-        inner: OffThreadDrop::new(Arc::new(Stdout), false),
-        blocking: false,
-        calls_python: true,
-        http: None,
-        has_stats: false,
-    }
+    NativeConsumer { calls_python: true, ..NativeConsumer::new(Arc::new(Stdout), false, false) }
 }
 
 /// `LoggingConsumer(prefix, backupCount, when)`; `None` is core's default.
@@ -204,7 +195,7 @@ fn logging_consumer(
     };
     let (keep, when) = options::logging(backup_count, when).map_err(constructor_to_py)?;
     let c = LoggingConsumer::new(prefix, keep, when).map_err(constructor_to_py)?;
-    Ok(NativeConsumer::new(Arc::new(c), false))
+    Ok(NativeConsumer::new(Arc::new(c), false, false))
 }
 
 /// `ConcurrentLoggingConsumer(prefix, bufferSize)`
@@ -213,7 +204,7 @@ fn logging_consumer(
 fn concurrent_logging_consumer(prefix: PathBuf, buffer_size: Option<f64>) -> PyResult<NativeConsumer> {
     let size = options::buffer_size(buffer_size).map_err(constructor_to_py)?;
     let c = ConcurrentLoggingConsumer::new(prefix, size).map_err(constructor_to_py)?;
-    Ok(NativeConsumer::new(Arc::new(c), false))
+    Ok(NativeConsumer::new(Arc::new(c), false, false))
 }
 
 /// A handle on an HTTP consumer (http_consumer.rs makes them).
@@ -226,18 +217,8 @@ pub(crate) fn http_handle(
     blocking: bool,
     slow_drop: bool,
 ) -> NativeConsumer {
-    NativeConsumer {
-        inner: OffThreadDrop::new(consumer, slow_drop),
-        blocking,
-        calls_python: false,
-        http: Some(Http {
-            transport,
-            url: url.to_owned(),
-            dry_run,
-            timeout: request_timeout_ms.map(Duration::from_millis),
-        }),
-        has_stats: true,
-    }
+    let http = Http { transport, url: url.to_owned(), dry_run, timeout: request_timeout_ms.map(Duration::from_millis) };
+    NativeConsumer { http: Some(http), has_stats: true, ..NativeConsumer::new(consumer, blocking, slow_drop) }
 }
 
 /// Core's defaults, by the reference's parameter names, so that the Python signatures show
