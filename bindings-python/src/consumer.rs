@@ -221,28 +221,6 @@ pub(crate) fn http_handle(
     NativeConsumer { http: Some(http), has_stats: true, ..NativeConsumer::new(consumer, blocking, slow_drop) }
 }
 
-/// Core's defaults, by the reference's parameter names, so that the Python signatures show
-/// them (as the reference's do) without this package retyping a number.
-fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("backupCount", options::DEFAULT_BACKUP_COUNT)?;
-    d.set_item("when", options::DEFAULT_WHEN)?;
-    d.set_item("bufferSize", options::DEFAULT_BUFFER_SIZE)?;
-    d.set_item("batch_max_size", options::DEFAULT_BATCH_MAX_SIZE)?;
-    let t = options::DEFAULT_FLUSH_MAX_TIME;
-    if t.subsec_nanos() == 0 {
-        d.set_item("flush_max_time", t.as_secs())?;
-    } else {
-        d.set_item("flush_max_time", t.as_secs_f64())?;
-    }
-    d.set_item("flush_size", options::DEFAULT_FLUSH_SIZE)?;
-    d.set_item("max_batch_size", options::DEFAULT_MAX_BATCH_SIZE)?;
-    d.set_item("max_size", options::DEFAULT_QUEUE_SIZE)?;
-    d.set_item("write_data", options::DEFAULT_WRITE_DATA)?;
-    d.set_item("kafka_max_size", options::DEFAULT_KAFKA_QUEUE_SIZE)?;
-    Ok(d)
-}
-
 /// Test-only (the shared vectors, tests/vectors/options/): the settings core's normaliser
 /// gives a consumer for one option as given, as JSON, or the error a constructor raises.
 #[pyfunction]
@@ -252,7 +230,10 @@ fn _normalised_consumer_option(consumer: &str, option: &str, value: Option<f64>)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("DEFAULTS", defaults(m.py())?)?;
+    // Core's defaults, by the reference's parameter names, so that the Python signatures show
+    // them (as the reference's do) without this package retyping a number.
+    let defaults = m.py().import("json")?.call_method1("loads", (options::defaults().to_string(),))?;
+    m.add("DEFAULTS", defaults)?;
     m.add_function(wrap_pyfunction!(_normalised_consumer_option, m)?)?;
     m.add_class::<NativeConsumer>()?;
     m.add_function(wrap_pyfunction!(console_consumer, m)?)?;

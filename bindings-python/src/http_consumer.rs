@@ -7,15 +7,15 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use sensorsanalytics::consumer::options::{self, AsyncBatchOptions, BatchOptions, HttpOptions, SpoolOptions};
-use sensorsanalytics::{AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, ReqwestTransport};
+use sensorsanalytics::{AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer};
 
 use crate::consumer::{http_handle, print, NativeConsumer};
 use crate::error::{constructor_to_py, to_py};
 use crate::log;
 use crate::transport::PyTransport;
 
-/// The keyword-only network options every HTTP consumer takes, as given: consumer.py's
-/// `_net()` makes one to pass to the consumer's constructor, which has core check them.
+/// The keyword-only network options every HTTP consumer takes, as given (consumer.py's
+/// `_net()`); the constructor has core check them and build the transport, before its own.
 #[pyclass(frozen, module = "sensorsanalytics._native")]
 pub struct Network(HttpOptions);
 
@@ -30,12 +30,6 @@ fn network(
     Network(HttpOptions { ca_file, proxy, headers: headers.unwrap_or_default(), gzip })
 }
 
-impl Network {
-    fn transport(&self) -> PyResult<ReqwestTransport> {
-        self.0.transport().map_err(constructor_to_py)
-    }
-}
-
 /// `DefaultConsumer(url_prefix, request_timeout, *, ca_file, proxy, headers, gzip)`; `owner`
 /// is the Python consumer object.
 #[pyfunction]
@@ -46,7 +40,7 @@ fn default_consumer(
     url_prefix: &str,
     request_timeout: Option<f64>,
 ) -> PyResult<NativeConsumer> {
-    let http = network.get().transport()?;
+    let http = network.get().0.transport().map_err(constructor_to_py)?;
     let transport = Arc::new(PyTransport::new(owner, true, false, http)?);
     let ms = options::request_timeout_ms(request_timeout).map_err(constructor_to_py)?;
     let c = DefaultConsumer::with_transport(url_prefix, ms, transport.clone()).map_err(constructor_to_py)?;
@@ -74,7 +68,7 @@ fn batch_consumer(
     spool_max_bytes: Option<f64>,
     spool_fsync: Option<bool>,
 ) -> PyResult<NativeConsumer> {
-    let http = network.get().transport()?;
+    let http = network.get().0.transport().map_err(constructor_to_py)?;
     let o = BatchOptions { max_size, request_timeout, spool: spool_options(spool_dir, spool_max_bytes, spool_fsync) }
         .build()
         .map_err(constructor_to_py)?;
@@ -110,7 +104,7 @@ fn async_batch_consumer(
     spool_fsync: Option<bool>,
     on_error: Option<Py<PyAny>>,
 ) -> PyResult<NativeConsumer> {
-    let http = network.get().transport()?;
+    let http = network.get().0.transport().map_err(constructor_to_py)?;
     let transport = Arc::new(PyTransport::new(owner, false, false, http)?);
     let mut config = AsyncBatchOptions {
         flush_max_time,
@@ -162,7 +156,7 @@ fn debug_consumer(
     write_data: Option<bool>,
     request_timeout: Option<f64>,
 ) -> PyResult<NativeConsumer> {
-    let http = network.get().transport()?;
+    let http = network.get().0.transport().map_err(constructor_to_py)?;
     let transport = Arc::new(PyTransport::new(owner, true, true, http)?);
     let ms = options::request_timeout_ms(request_timeout).map_err(constructor_to_py)?;
     let write_data = write_data.unwrap_or(options::DEFAULT_WRITE_DATA);
