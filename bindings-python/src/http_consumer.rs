@@ -147,7 +147,6 @@ pub fn give_up_reporter(on_error: Option<Py<PyAny>>) -> sensorsanalytics::GiveUp
 /// `DebugConsumer(url_prefix, write_data, request_timeout, *, ca_file, proxy, headers,
 /// gzip)`: the verdicts are printed with Python's `print`, as the reference does.
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
 #[pyo3(signature = (owner, network, url_prefix, write_data=None, request_timeout=None))]
 fn debug_consumer(
     owner: &Bound<'_, PyAny>,
