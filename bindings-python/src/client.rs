@@ -9,7 +9,7 @@ use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use sensorsanalytics::{Client, Config, Consumer, ProfileOp, Result as CoreResult, SDK_VERSION};
+use sensorsanalytics::{CallSite, Client, Config, Consumer, ProfileOp, Result as CoreResult, SDK_VERSION};
 
 use crate::args::{arg, truthy};
 use crate::call_site::{self, Site};
@@ -56,11 +56,15 @@ impl SensorsAnalytics {
         }
     }
 
-    /// Runs one core call, with the GIL released if the consumer may block.
-    fn call(&self, py: Python<'_>, f: impl FnOnce(&Client) -> CoreResult<()> + Send) -> PyResult<CoreResult<()>> {
+    /// Runs one core call at the caller's call site, with the GIL released if the consumer
+    /// may block.
+    fn call(&self, py: Python<'_>, f: impl FnOnce(&Client, Option<&CallSite>) -> CoreResult<()> + Send) -> PyResult<()> {
         let state = self.state()?;
+        let site = call_site::capture(py);
+        let site = site.as_ref().map(Site::get);
         let client = &*state.client;
-        Ok(if state.detach { lifecycle::detach(py, move || f(client)) } else { f(client) })
+        let run = move || f(client, site.as_ref());
+        if state.detach { lifecycle::detach(py, run) } else { run() }.map_err(to_py)
     }
 
     fn profile(
@@ -72,13 +76,11 @@ impl SensorsAnalytics {
         is_login_id: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let strings = self.strings();
-        let site = call_site::capture(py);
         let id = value::id(distinct_id, strings)?;
         let login = truthy(is_login_id)?;
         let keep = Keep::new();
         let profiles = arg(profiles, &keep, strings)?;
-        let site = site.as_ref().map(Site::get);
-        self.call(py, |c| c.profile_loose(site.as_ref(), op, &id, profiles, login))?.map_err(to_py)
+        self.call(py, |c, site| c.profile_loose(site, op, &id, profiles, login))
     }
 
     fn item(
@@ -90,13 +92,11 @@ impl SensorsAnalytics {
         properties: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let strings = self.strings();
-        let site = call_site::capture(py);
         let item_type = value::name(item_type, strings)?;
         let item_id = value::id(item_id, strings)?;
         let keep = Keep::new();
         let props = arg(properties, &keep, strings)?;
-        let site = site.as_ref().map(Site::get);
-        self.call(py, |c| c.item_loose(site.as_ref(), delete, &item_type, &item_id, props))?.map_err(to_py)
+        self.call(py, |c, site| c.item_loose(site, delete, &item_type, &item_id, props))
     }
 
     fn profile_by_id(
@@ -107,12 +107,10 @@ impl SensorsAnalytics {
         identities: &Bound<'_, PyTuple>,
     ) -> PyResult<()> {
         let strings = self.strings();
-        let site = call_site::capture(py);
         let keep = Keep::new();
         let props = arg(properties, &keep, strings)?;
         let ids = identity::from_tuple(identities)?;
-        let site = site.as_ref().map(Site::get);
-        self.call(py, |c| c.profile_by_id_loose(site.as_ref(), op, props, ids))?.map_err(to_py)
+        self.call(py, |c, site| c.profile_by_id_loose(site, op, props, ids))
     }
 }
 
@@ -143,16 +141,13 @@ impl SensorsAnalytics {
             match native_of(&consumer) {
                 Some(native) => {
                     let n = native.get();
-                    (Arc::clone(&n.inner), n.blocking, n.calls_python, n.slow_drop())
+                    (Arc::clone(&n.inner), n.blocking, n.calls_python, n.inner.is_slow())
                 }
                 // None too: as in the reference, the first record then raises AttributeError.
                 None => (Arc::new(PyConsumer::new(consumer.clone().unbind())), false, true, false),
             };
         let project_name = match project_name {
-            Some(p) if !p.is_none() => Some(match value::as_str(p)? {
-                Some(s) => s.to_owned(),
-                None => value::text(p)?,
-            }),
+            Some(p) if !p.is_none() => Some(value::id(p, Strings::Copy)?.into_owned()),
             _ => None,
         };
         let config = Config {
@@ -189,14 +184,12 @@ impl SensorsAnalytics {
         is_login_id: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let strings = self.strings();
-        let site = call_site::capture(py);
         let id = value::id(distinct_id, strings)?;
         let name = value::name(event_name, strings)?;
         let login = truthy(is_login_id)?;
         let keep = Keep::new();
         let props = arg(properties, &keep, strings)?;
-        let site = site.as_ref().map(Site::get);
-        self.call(py, |c| c.track_loose(site.as_ref(), &id, &name, props, login))?.map_err(to_py)
+        self.call(py, |c, site| c.track_loose(site, &id, &name, props, login))
     }
 
     #[pyo3(signature = (distinct_id, original_id, properties=None))]
@@ -208,13 +201,11 @@ impl SensorsAnalytics {
         properties: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let strings = self.strings();
-        let site = call_site::capture(py);
         let id = value::id(distinct_id, strings)?;
         let original = value::id(original_id, strings)?;
         let keep = Keep::new();
         let props = arg(properties, &keep, strings)?;
-        let site = site.as_ref().map(Site::get);
-        self.call(py, |c| c.track_signup_loose(site.as_ref(), &id, &original, props))?.map_err(to_py)
+        self.call(py, |c, site| c.track_signup_loose(site, &id, &original, props))
     }
 
     #[pyo3(
@@ -378,17 +369,13 @@ impl SensorsAnalytics {
             }
             list.extend(second);
         }
-        let site = call_site::capture(py);
-        let site = site.as_ref().map(Site::get);
         let ids = identity::convert(&list)?;
-        self.call(py, |c| c.bind_loose(site.as_ref(), ids))?.map_err(to_py)
+        self.call(py, |c, site| c.bind_loose(site, ids))
     }
 
     fn unbind(&self, py: Python<'_>, identity: &Bound<'_, PyAny>) -> PyResult<()> {
-        let site = call_site::capture(py);
         let id = identity::one(identity)?;
-        let site = site.as_ref().map(Site::get);
-        self.call(py, |c| c.unbind_loose(site.as_ref(), id))?.map_err(to_py)
+        self.call(py, |c, site| c.unbind_loose(site, id))
     }
 
     #[pyo3(signature = (event_name, properties, *identities))]
@@ -400,13 +387,11 @@ impl SensorsAnalytics {
         identities: &Bound<'_, PyTuple>,
     ) -> PyResult<()> {
         let strings = self.strings();
-        let site = call_site::capture(py);
         let ids = identity::from_tuple(identities)?;
         let name = value::name(event_name, strings)?;
         let keep = Keep::new();
         let props = arg(properties, &keep, strings)?;
-        let site = site.as_ref().map(Site::get);
-        self.call(py, |c| c.track_by_id_loose(site.as_ref(), &name, props, ids))?.map_err(to_py)
+        self.call(py, |c, site| c.track_by_id_loose(site, &name, props, ids))
     }
 
     #[pyo3(signature = (properties, *identities))]

@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use sensorsanalytics::consumer::options;
-use sensorsanalytics::{ConcurrentLoggingConsumer, Consumer, LoggingConsumer, Result as CoreResult};
+use sensorsanalytics::{ConcurrentLoggingConsumer, Consumer, LoggingConsumer, Result as CoreResult, Transport};
 
 use crate::error::{self, constructor_to_py, to_py};
 use crate::lifecycle::OffThreadDrop;
@@ -48,13 +48,10 @@ struct Http {
 }
 
 impl NativeConsumer {
-    pub fn new(inner: Arc<dyn Consumer>, blocking: bool) -> Self {
-        NativeConsumer { inner: OffThreadDrop::new(inner, false), blocking, calls_python: false, http: None, has_stats: false }
-    }
-
-    /// Whether dropping the core consumer may wait (it drains a queue).
-    pub fn slow_drop(&self) -> bool {
-        self.inner.is_slow()
+    /// `slow_drop`: dropping the core consumer may wait (it drains a queue).
+    pub fn new(inner: Arc<dyn Consumer>, blocking: bool, slow_drop: bool) -> Self {
+        let inner = OffThreadDrop::new(inner, slow_drop);
+        NativeConsumer { inner, blocking, calls_python: false, http: None, has_stats: false }
     }
 
     fn http(&self) -> PyResult<&Http> {
@@ -103,7 +100,7 @@ impl NativeConsumer {
         let http = self.http()?;
         let form = transport::form_of(form)?;
         let headers = sensorsanalytics::http::sdk_headers(http.dry_run);
-        let resp = crate::lifecycle::detach(py, || http.transport.post_direct(&http.url, &form, headers, http.timeout))
+        let resp = crate::lifecycle::detach(py, || http.transport.http.post(&http.url, &form, headers, http.timeout))
             .map_err(|e| to_py(e.into()))?;
         if checked {
             sensorsanalytics::http::check_status(&resp).map_err(to_py)?;
@@ -179,13 +176,7 @@ impl Consumer for Stdout {
 
 #[pyfunction]
 fn console_consumer() -> NativeConsumer {
-    NativeConsumer {
-        inner: OffThreadDrop::new(Arc::new(Stdout), false),
-        blocking: false,
-        calls_python: true,
-        http: None,
-        has_stats: false,
-    }
+    NativeConsumer { calls_python: true, ..NativeConsumer::new(Arc::new(Stdout), false, false) }
 }
 
 /// `LoggingConsumer(prefix, backupCount, when)`; `None` is core's default.
@@ -204,7 +195,7 @@ fn logging_consumer(
     };
     let (keep, when) = options::logging(backup_count, when).map_err(constructor_to_py)?;
     let c = LoggingConsumer::new(prefix, keep, when).map_err(constructor_to_py)?;
-    Ok(NativeConsumer::new(Arc::new(c), false))
+    Ok(NativeConsumer::new(Arc::new(c), false, false))
 }
 
 /// `ConcurrentLoggingConsumer(prefix, bufferSize)`
@@ -213,7 +204,7 @@ fn logging_consumer(
 fn concurrent_logging_consumer(prefix: PathBuf, buffer_size: Option<f64>) -> PyResult<NativeConsumer> {
     let size = options::buffer_size(buffer_size).map_err(constructor_to_py)?;
     let c = ConcurrentLoggingConsumer::new(prefix, size).map_err(constructor_to_py)?;
-    Ok(NativeConsumer::new(Arc::new(c), false))
+    Ok(NativeConsumer::new(Arc::new(c), false, false))
 }
 
 /// A handle on an HTTP consumer (http_consumer.rs makes them).
@@ -226,40 +217,8 @@ pub(crate) fn http_handle(
     blocking: bool,
     slow_drop: bool,
 ) -> NativeConsumer {
-    NativeConsumer {
-        inner: OffThreadDrop::new(consumer, slow_drop),
-        blocking,
-        calls_python: false,
-        http: Some(Http {
-            transport,
-            url: url.to_owned(),
-            dry_run,
-            timeout: request_timeout_ms.map(Duration::from_millis),
-        }),
-        has_stats: true,
-    }
-}
-
-/// Core's defaults, by the reference's parameter names, so that the Python signatures show
-/// them (as the reference's do) without this package retyping a number.
-fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("backupCount", options::DEFAULT_BACKUP_COUNT)?;
-    d.set_item("when", options::DEFAULT_WHEN)?;
-    d.set_item("bufferSize", options::DEFAULT_BUFFER_SIZE)?;
-    d.set_item("batch_max_size", options::DEFAULT_BATCH_MAX_SIZE)?;
-    let t = options::DEFAULT_FLUSH_MAX_TIME;
-    if t.subsec_nanos() == 0 {
-        d.set_item("flush_max_time", t.as_secs())?;
-    } else {
-        d.set_item("flush_max_time", t.as_secs_f64())?;
-    }
-    d.set_item("flush_size", options::DEFAULT_FLUSH_SIZE)?;
-    d.set_item("max_batch_size", options::DEFAULT_MAX_BATCH_SIZE)?;
-    d.set_item("max_size", options::DEFAULT_QUEUE_SIZE)?;
-    d.set_item("write_data", options::DEFAULT_WRITE_DATA)?;
-    d.set_item("kafka_max_size", options::DEFAULT_KAFKA_QUEUE_SIZE)?;
-    Ok(d)
+    let http = Http { transport, url: url.to_owned(), dry_run, timeout: request_timeout_ms.map(Duration::from_millis) };
+    NativeConsumer { http: Some(http), has_stats: true, ..NativeConsumer::new(consumer, blocking, slow_drop) }
 }
 
 /// Test-only (the shared vectors, tests/vectors/options/): the settings core's normaliser
@@ -271,7 +230,10 @@ fn _normalised_consumer_option(consumer: &str, option: &str, value: Option<f64>)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("DEFAULTS", defaults(m.py())?)?;
+    // Core's defaults, by the reference's parameter names, so that the Python signatures show
+    // them (as the reference's do) without this package retyping a number.
+    let defaults = m.py().import("json")?.call_method1("loads", (options::defaults().to_string(),))?;
+    m.add("DEFAULTS", defaults)?;
     m.add_function(wrap_pyfunction!(_normalised_consumer_option, m)?)?;
     m.add_class::<NativeConsumer>()?;
     m.add_function(wrap_pyfunction!(console_consumer, m)?)?;

@@ -7,47 +7,49 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use sensorsanalytics::consumer::options::{self, AsyncBatchOptions, BatchOptions, HttpOptions, SpoolOptions};
-use sensorsanalytics::{AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer, ReqwestTransport};
+use sensorsanalytics::{AsyncBatchConsumer, BatchConsumer, DebugConsumer, DefaultConsumer};
 
 use crate::consumer::{http_handle, print, NativeConsumer};
 use crate::error::{constructor_to_py, to_py};
 use crate::log;
 use crate::transport::PyTransport;
 
-/// The keyword-only network options every HTTP consumer takes (`ca_file`, `proxy`,
-/// `headers`, `gzip`), as the network they describe; core checks them.
+/// The keyword-only network options every HTTP consumer takes, as given (consumer.py's
+/// `_net()`); the constructor has core check them and build the transport, before its own.
+#[pyclass(frozen, module = "sensorsanalytics._native")]
+pub struct Network(HttpOptions);
+
+#[pyfunction]
+#[pyo3(signature = (ca_file=None, proxy=None, headers=None, gzip=None))]
 fn network(
     ca_file: Option<PathBuf>,
     proxy: Option<String>,
     headers: Option<Vec<(String, String)>>,
     gzip: Option<bool>,
-) -> PyResult<ReqwestTransport> {
-    HttpOptions { ca_file, proxy, headers: headers.unwrap_or_default(), gzip }
-        .transport()
-        .map_err(constructor_to_py)
+) -> Network {
+    Network(HttpOptions { ca_file, proxy, headers: headers.unwrap_or_default(), gzip })
 }
 
 /// `DefaultConsumer(url_prefix, request_timeout, *, ca_file, proxy, headers, gzip)`; `owner`
 /// is the Python consumer object.
 #[pyfunction]
-#[pyo3(signature = (owner, url_prefix, request_timeout=None, ca_file=None, proxy=None, headers=None, gzip=None))]
+#[pyo3(signature = (owner, network, url_prefix, request_timeout=None))]
 fn default_consumer(
     owner: &Bound<'_, PyAny>,
+    network: &Bound<'_, Network>,
     url_prefix: &str,
     request_timeout: Option<f64>,
-    ca_file: Option<PathBuf>,
-    proxy: Option<String>,
-    headers: Option<Vec<(String, String)>>,
-    gzip: Option<bool>,
 ) -> PyResult<NativeConsumer> {
-    let http = network(ca_file, proxy, headers, gzip)?;
+    let http = network.get().0.transport().map_err(constructor_to_py)?;
     let transport = Arc::new(PyTransport::new(owner, true, false, http)?);
     let ms = options::request_timeout_ms(request_timeout).map_err(constructor_to_py)?;
     let c = DefaultConsumer::with_transport(url_prefix, ms, transport.clone()).map_err(constructor_to_py)?;
     Ok(http_handle(Arc::new(c), transport, url_prefix, false, ms, true, false))
 }
 
-fn spool_options(spool_dir: Option<PathBuf>, spool_max_bytes: Option<f64>, spool_fsync: Option<bool>) -> SpoolOptions {
+/// The spool options (`spool_dir`, `spool_max_bytes`, `spool_fsync`) of BatchConsumer,
+/// AsyncBatchConsumer and KafkaConsumer, as given.
+pub fn spool_options(spool_dir: Option<PathBuf>, spool_max_bytes: Option<f64>, spool_fsync: Option<bool>) -> SpoolOptions {
     SpoolOptions { spool_dir, spool_max_bytes, spool_fsync }
 }
 
@@ -55,21 +57,18 @@ fn spool_options(spool_dir: Option<PathBuf>, spool_max_bytes: Option<f64>, spool
 /// spool_fsync, ca_file, proxy, headers, gzip)`
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (owner, url_prefix, max_size=None, request_timeout=None, spool_dir=None, spool_max_bytes=None, spool_fsync=None, ca_file=None, proxy=None, headers=None, gzip=None))]
+#[pyo3(signature = (owner, network, url_prefix, max_size=None, request_timeout=None, spool_dir=None, spool_max_bytes=None, spool_fsync=None))]
 fn batch_consumer(
     owner: &Bound<'_, PyAny>,
+    network: &Bound<'_, Network>,
     url_prefix: &str,
     max_size: Option<f64>,
     request_timeout: Option<f64>,
     spool_dir: Option<PathBuf>,
     spool_max_bytes: Option<f64>,
     spool_fsync: Option<bool>,
-    ca_file: Option<PathBuf>,
-    proxy: Option<String>,
-    headers: Option<Vec<(String, String)>>,
-    gzip: Option<bool>,
 ) -> PyResult<NativeConsumer> {
-    let http = network(ca_file, proxy, headers, gzip)?;
+    let http = network.get().0.transport().map_err(constructor_to_py)?;
     let o = BatchOptions { max_size, request_timeout, spool: spool_options(spool_dir, spool_max_bytes, spool_fsync) }
         .build()
         .map_err(constructor_to_py)?;
@@ -90,9 +89,10 @@ fn batch_consumer(
 /// `flush_max_time` in seconds, as the reference.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (owner, url_prefix, flush_max_time=None, flush_size=None, max_batch_size=None, max_size=None, request_timeout=None, spool_dir=None, spool_max_bytes=None, spool_fsync=None, on_error=None, ca_file=None, proxy=None, headers=None, gzip=None))]
+#[pyo3(signature = (owner, network, url_prefix, flush_max_time=None, flush_size=None, max_batch_size=None, max_size=None, request_timeout=None, spool_dir=None, spool_max_bytes=None, spool_fsync=None, on_error=None))]
 fn async_batch_consumer(
     owner: &Bound<'_, PyAny>,
+    network: &Bound<'_, Network>,
     url_prefix: &str,
     flush_max_time: Option<f64>,
     flush_size: Option<f64>,
@@ -103,12 +103,8 @@ fn async_batch_consumer(
     spool_max_bytes: Option<f64>,
     spool_fsync: Option<bool>,
     on_error: Option<Py<PyAny>>,
-    ca_file: Option<PathBuf>,
-    proxy: Option<String>,
-    headers: Option<Vec<(String, String)>>,
-    gzip: Option<bool>,
 ) -> PyResult<NativeConsumer> {
-    let http = network(ca_file, proxy, headers, gzip)?;
+    let http = network.get().0.transport().map_err(constructor_to_py)?;
     let transport = Arc::new(PyTransport::new(owner, false, false, http)?);
     let mut config = AsyncBatchOptions {
         flush_max_time,
@@ -151,19 +147,15 @@ pub fn give_up_reporter(on_error: Option<Py<PyAny>>) -> sensorsanalytics::GiveUp
 /// `DebugConsumer(url_prefix, write_data, request_timeout, *, ca_file, proxy, headers,
 /// gzip)`: the verdicts are printed with Python's `print`, as the reference does.
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (owner, url_prefix, write_data=None, request_timeout=None, ca_file=None, proxy=None, headers=None, gzip=None))]
+#[pyo3(signature = (owner, network, url_prefix, write_data=None, request_timeout=None))]
 fn debug_consumer(
     owner: &Bound<'_, PyAny>,
+    network: &Bound<'_, Network>,
     url_prefix: &str,
     write_data: Option<bool>,
     request_timeout: Option<f64>,
-    ca_file: Option<PathBuf>,
-    proxy: Option<String>,
-    headers: Option<Vec<(String, String)>>,
-    gzip: Option<bool>,
 ) -> PyResult<NativeConsumer> {
-    let http = network(ca_file, proxy, headers, gzip)?;
+    let http = network.get().0.transport().map_err(constructor_to_py)?;
     let transport = Arc::new(PyTransport::new(owner, true, true, http)?);
     let ms = options::request_timeout_ms(request_timeout).map_err(constructor_to_py)?;
     let write_data = write_data.unwrap_or(options::DEFAULT_WRITE_DATA);
@@ -181,6 +173,8 @@ fn debug_consumer(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Network>()?;
+    m.add_function(wrap_pyfunction!(network, m)?)?;
     m.add_function(wrap_pyfunction!(default_consumer, m)?)?;
     m.add_function(wrap_pyfunction!(batch_consumer, m)?)?;
     m.add_function(wrap_pyfunction!(async_batch_consumer, m)?)?;

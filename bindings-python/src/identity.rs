@@ -25,22 +25,11 @@ impl SensorsAnalyticsIdentity {
     }
 
     #[classattr]
-    #[allow(non_snake_case)]
-    fn LOGIN_ID() -> &'static str {
-        Identity::LOGIN_ID
-    }
-
+    const LOGIN_ID: &'static str = Identity::LOGIN_ID;
     #[classattr]
-    #[allow(non_snake_case)]
-    fn MOBILE() -> &'static str {
-        Identity::MOBILE
-    }
-
+    const MOBILE: &'static str = Identity::MOBILE;
     #[classattr]
-    #[allow(non_snake_case)]
-    fn EMAIL() -> &'static str {
-        Identity::EMAIL
-    }
+    const EMAIL: &'static str = Identity::EMAIL;
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(

@@ -13,13 +13,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use std::path::PathBuf;
 
-use sensorsanalytics::consumer::options::{KafkaOptions, SpoolOptions};
+use sensorsanalytics::consumer::options::KafkaOptions;
 use sensorsanalytics::KafkaConsumer;
 
 use crate::consumer::NativeConsumer;
-use crate::http_consumer::give_up_reporter;
+use crate::http_consumer::{give_up_reporter, spool_options};
 use crate::error::to_py;
-use crate::lifecycle::OffThreadDrop;
 
 /// A librdkafka setting's value as librdkafka reads it: `True` is `"true"`, `5` is `"5"`.
 fn setting_value(key: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
@@ -59,15 +58,14 @@ fn kafka_consumer(
     spool_max_bytes: Option<f64>,
     spool_fsync: Option<bool>,
 ) -> PyResult<NativeConsumer> {
-    let spool = SpoolOptions { spool_dir, spool_max_bytes, spool_fsync };
+    let spool = spool_options(spool_dir, spool_max_bytes, spool_fsync);
     let mut config =
         KafkaOptions { max_size, settings: settings_of(settings)?, spool }.build().map_err(to_py)?;
     config.on_give_up = Some(give_up_reporter(on_error));
     let c = KafkaConsumer::new(bootstrap_servers, topic, config).map_err(to_py)?;
     // send() only queues into librdkafka (no I/O): the client keeps the GIL around it. Its
     // drop waits for delivery (up to 10 s), so it happens on a thread of its own.
-    let mut handle = NativeConsumer::new(Arc::new(c), false);
-    handle.inner = OffThreadDrop::new(Arc::clone(&handle.inner), true);
+    let mut handle = NativeConsumer::new(Arc::new(c), false, true);
     handle.has_stats = true;
     Ok(handle)
 }

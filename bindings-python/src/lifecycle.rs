@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use sensorsanalytics::Client;
-use sensorsanalytics::consumer::options::{self, DEFAULT_EXIT_FLUSH_TIMEOUT, MAX_FLUSH_MAX_TIME};
+use sensorsanalytics::consumer::options::{self, DEFAULT_EXIT_FLUSH_TIMEOUT};
 
 use crate::log;
 
@@ -43,8 +43,8 @@ static OPEN: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 /// Threads dropping a consumer whose drop drains a queue (see [`OffThreadDrop`]).
 static DROPPING: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
 
-/// Exit timeout in milliseconds; `u64::MAX` until set: core's default.
-static EXIT_TIMEOUT_MS: AtomicU64 = AtomicU64::new(u64::MAX);
+/// Exit timeout in milliseconds.
+static EXIT_TIMEOUT_MS: AtomicU64 = AtomicU64::new(DEFAULT_EXIT_FLUSH_TIMEOUT.as_millis() as u64);
 
 /// Set once the exit flush is over: from then on our threads never call into Python (the
 /// interpreter is being torn down; attaching to it could hang them).
@@ -190,8 +190,7 @@ pub fn unregister(_py: Python<'_>, client: &Arc<Client>) {
 /// `set_exit_flush_timeout(seconds)`: how long interpreter exit waits for our consumers.
 #[pyfunction]
 fn set_exit_flush_timeout(seconds: f64) -> PyResult<()> {
-    let t = options::seconds("exit_flush_timeout", Some(seconds), DEFAULT_EXIT_FLUSH_TIMEOUT, MAX_FLUSH_MAX_TIME)
-        .map_err(crate::error::to_py)?;
+    let t = options::exit_flush_timeout(seconds).map_err(crate::error::to_py)?;
     EXIT_TIMEOUT_MS.store(t.as_millis() as u64, Ordering::Relaxed);
     Ok(())
 }
@@ -217,10 +216,7 @@ fn drain(py: Python<'_>) {
     if native.is_empty() && dropping.is_empty() {
         return;
     }
-    let timeout = match EXIT_TIMEOUT_MS.load(Ordering::Relaxed) {
-        u64::MAX => DEFAULT_EXIT_FLUSH_TIMEOUT,
-        ms => Duration::from_millis(ms),
-    };
+    let timeout = Duration::from_millis(EXIT_TIMEOUT_MS.load(Ordering::Relaxed));
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new().name("sensorsanalytics-exit".into()).spawn(move || {
         let errors: Vec<String> =

@@ -23,7 +23,7 @@ impl NativeRecording {
 
     /// The consumer handle a client sends to (the same records).
     fn consumer(&self) -> NativeConsumer {
-        NativeConsumer::new(self.inner.clone(), false)
+        NativeConsumer::new(self.inner.clone(), false, false)
     }
 
     /// The records so far as JSON lines, oldest first.

@@ -35,11 +35,12 @@ pub struct PyTransport {
     on_caller_thread: bool,
     /// DebugConsumer: the replacement returns a response (`.code`, `.read()`).
     reads_response: bool,
-    http: ReqwestTransport,
+    /// The network, as the consumer's options (`ca_file`, `proxy`, ...) built it: what our
+    /// `_do_request` posts with, whatever the owner's is.
+    pub http: ReqwestTransport,
 }
 
 impl PyTransport {
-    /// `http`: the network, as the consumer's options (`ca_file`, `proxy`, ...) built it.
     pub fn new(
         owner: &Bound<'_, PyAny>,
         on_caller_thread: bool,
@@ -53,17 +54,6 @@ impl PyTransport {
             reads_response,
             http,
         })
-    }
-
-    /// The network, whatever the owner's `_do_request` is: what ours does.
-    pub fn post_direct(
-        &self,
-        url: &str,
-        form: &WireForm,
-        headers: &[(&str, &str)],
-        timeout: Option<Duration>,
-    ) -> Result<HttpResponse, TransportError> {
-        self.http.post(url, form, headers, timeout)
     }
 
     /// The owner's replacement `_do_request`, if it has one.
@@ -152,15 +142,17 @@ pub fn form_of(d: &Bound<'_, PyAny>) -> PyResult<WireForm> {
         (None, Some(p)) => (sensorsanalytics::FormField::DataList, p),
         (None, None) => return Err(pyo3::exceptions::PyKeyError::new_err("data")),
     };
-    let payload_base64 = match payload.cast::<PyBytes>() {
-        Ok(b) => String::from_utf8_lossy(b.as_bytes()).into_owned(),
-        Err(_) => value::text(&payload)?,
-    };
-    let gzip = match d.get_item("gzip")? {
-        Some(g) => g.is_truthy()?,
-        None => false,
-    };
+    let payload_base64 = bytes_or_text(&payload)?;
+    let gzip = d.get_item("gzip")?.map_or(Ok(false), |g| g.is_truthy())?;
     Ok(WireForm { field, payload_base64, gzip })
+}
+
+/// `bytes` as (lossy) UTF-8, anything else as `str(obj)`.
+fn bytes_or_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    match obj.cast::<PyBytes>() {
+        Ok(b) => Ok(String::from_utf8_lossy(b.as_bytes()).into_owned()),
+        Err(_) => value::text(obj),
+    }
 }
 
 /// A DebugConsumer replacement's return value: `.code` (and `.read()` for the body), as the
@@ -171,10 +163,7 @@ fn response_of(response: &Bound<'_, PyAny>) -> PyResult<HttpResponse> {
     let mut resp = HttpResponse::new(code.extract::<u16>()?);
     if resp.status != 200 {
         if let Ok(body) = response.call_method0(intern!(py, "read")) {
-            resp.body = match body.cast::<PyBytes>() {
-                Ok(b) => String::from_utf8_lossy(b.as_bytes()).into_owned(),
-                Err(_) => value::text(&body)?,
-            };
+            resp.body = bytes_or_text(&body)?;
         }
     }
     Ok(resp)

@@ -89,29 +89,29 @@ class NativeRecording:
 def console_consumer() -> NativeConsumer: ...
 def logging_consumer(prefix: str, backup_count: Optional[int] = None, when: Optional[str] = None) -> NativeConsumer: ...
 def concurrent_logging_consumer(prefix: str, buffer_size: Optional[int] = None) -> NativeConsumer: ...
-def default_consumer(
-    owner: object, url_prefix: str, request_timeout: Optional[float] = None,
+class Network: ...
+def network(
     ca_file: Optional[str] = None, proxy: Optional[str] = None, headers: Optional[List[Tuple[str, str]]] = None,
     gzip: Optional[bool] = None,
+) -> Network: ...
+def default_consumer(
+    owner: object, network: Network, url_prefix: str, request_timeout: Optional[float] = None,
 ) -> NativeConsumer: ...
 def batch_consumer(
-    owner: object, url_prefix: str, max_size: Optional[int] = None, request_timeout: Optional[float] = None,
+    owner: object, network: Network, url_prefix: str, max_size: Optional[int] = None,
+    request_timeout: Optional[float] = None,
     spool_dir: Optional[str] = None, spool_max_bytes: Optional[int] = None, spool_fsync: Optional[bool] = None,
-    ca_file: Optional[str] = None, proxy: Optional[str] = None, headers: Optional[List[Tuple[str, str]]] = None,
-    gzip: Optional[bool] = None,
 ) -> NativeConsumer: ...
 def async_batch_consumer(
-    owner: object, url_prefix: str, flush_max_time: Optional[float] = None, flush_size: Optional[int] = None,
-    max_batch_size: Optional[int] = None, max_size: Optional[int] = None, request_timeout: Optional[float] = None,
+    owner: object, network: Network, url_prefix: str, flush_max_time: Optional[float] = None,
+    flush_size: Optional[int] = None, max_batch_size: Optional[int] = None, max_size: Optional[int] = None,
+    request_timeout: Optional[float] = None,
     spool_dir: Optional[str] = None, spool_max_bytes: Optional[int] = None, spool_fsync: Optional[bool] = None,
     on_error: Optional[Callable[[List[str], Exception], Any]] = None,
-    ca_file: Optional[str] = None, proxy: Optional[str] = None, headers: Optional[List[Tuple[str, str]]] = None,
-    gzip: Optional[bool] = None,
 ) -> NativeConsumer: ...
 def debug_consumer(
-    owner: object, url_prefix: str, write_data: Optional[bool] = None, request_timeout: Optional[float] = None,
-    ca_file: Optional[str] = None, proxy: Optional[str] = None, headers: Optional[List[Tuple[str, str]]] = None,
-    gzip: Optional[bool] = None,
+    owner: object, network: Network, url_prefix: str, write_data: Optional[bool] = None,
+    request_timeout: Optional[float] = None,
 ) -> NativeConsumer: ...
 def kafka_consumer(
     bootstrap_servers: str, topic: str, max_size: Optional[int] = None,

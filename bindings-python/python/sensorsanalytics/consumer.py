@@ -18,6 +18,8 @@ from ._native import (
     debug_consumer,
     default_consumer,
     logging_consumer,
+    Network,
+    network,
 )
 
 __all__ = [
@@ -107,13 +109,13 @@ Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
 
 
 def _net(ca_file: Optional[_PathLike], proxy: Optional[str], headers: Optional[Headers],
-         gzip: Optional[bool]) -> Tuple[Optional[str], Optional[str], Optional[List[Tuple[str, str]]], Optional[bool]]:
+         gzip: Optional[bool]) -> Network:
     """The network options every HTTP consumer takes (keyword-only, after the reference's
     parameters), as the native constructors want them; the core checks them. ``headers`` may
     be a mapping or pairs, in the order they are to be sent."""
     if headers is not None:
         headers = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
-    return _path(ca_file), proxy, headers, None if gzip is None else bool(gzip)
+    return network(_path(ca_file), proxy, headers, None if gzip is None else bool(gzip))
 
 
 class _HttpConsumer(_NativeConsumer):
@@ -159,7 +161,7 @@ class DefaultConsumer(_HttpConsumer):
     def __init__(self, url_prefix: str, request_timeout: Optional[float] = None, *,
                  ca_file: Optional[_PathLike] = None, proxy: Optional[str] = None, headers: Optional[Headers] = None,
                  gzip: Optional[bool] = None) -> None:
-        self._native = default_consumer(self, url_prefix, request_timeout, *_net(ca_file, proxy, headers, gzip))
+        self._native = default_consumer(self, _net(ca_file, proxy, headers, gzip), url_prefix, request_timeout)
 
     def _do_request(self, data: FormDict) -> Any:
         """Posts one form to the server; raises SensorsAnalyticsNetworkException unless 2xx."""
@@ -178,8 +180,8 @@ class BatchConsumer(DefaultConsumer):
                  *, spool_dir: Optional[_PathLike] = None, spool_max_bytes: Optional[int] = None,
                  spool_fsync: Optional[bool] = None, ca_file: Optional[_PathLike] = None, proxy: Optional[str] = None,
                  headers: Optional[Headers] = None, gzip: Optional[bool] = None) -> None:
-        self._native = batch_consumer(self, url_prefix, max_size, request_timeout, _path(spool_dir),
-                                      spool_max_bytes, spool_fsync, *_net(ca_file, proxy, headers, gzip))
+        self._native = batch_consumer(self, _net(ca_file, proxy, headers, gzip), url_prefix, max_size,
+                                      request_timeout, _path(spool_dir), spool_max_bytes, spool_fsync)
 
 
 class AsyncBatchConsumer(DefaultConsumer):
@@ -198,9 +200,9 @@ class AsyncBatchConsumer(DefaultConsumer):
                  on_error: Optional[Callable[[List[str], Exception], Any]] = None,
                  ca_file: Optional[_PathLike] = None, proxy: Optional[str] = None, headers: Optional[Headers] = None,
                  gzip: Optional[bool] = None) -> None:
-        self._native = async_batch_consumer(self, url_prefix, flush_max_time, flush_size, max_batch_size, max_size,
-                                            request_timeout, _path(spool_dir), spool_max_bytes, spool_fsync,
-                                            on_error, *_net(ca_file, proxy, headers, gzip))
+        self._native = async_batch_consumer(self, _net(ca_file, proxy, headers, gzip), url_prefix, flush_max_time,
+                                            flush_size, max_batch_size, max_size, request_timeout,
+                                            _path(spool_dir), spool_max_bytes, spool_fsync, on_error)
 
 
 class _DebugResponse(object):
@@ -223,8 +225,8 @@ class DebugConsumer(_HttpConsumer):
     def __init__(self, url_prefix: str, write_data: bool = _D["write_data"],
                  request_timeout: Optional[float] = None, *, ca_file: Optional[_PathLike] = None,
                  proxy: Optional[str] = None, headers: Optional[Headers] = None, gzip: Optional[bool] = None) -> None:
-        self._native = debug_consumer(self, url_prefix, bool(write_data), request_timeout,
-                                      *_net(ca_file, proxy, headers, gzip))
+        self._native = debug_consumer(self, _net(ca_file, proxy, headers, gzip), url_prefix, bool(write_data),
+                                      request_timeout)
 
     def _do_request(self, data: FormDict) -> Any:
         """Posts one form to the debug API; returns the response (``code``, ``read()``)."""

@@ -113,6 +113,31 @@ pub fn seconds(name: &str, v: Option<f64>, default: Duration, max: Duration) -> 
     }
 }
 
+/// `set_exit_flush_timeout(seconds)`: how long a process's exit waits for its open clients.
+pub fn exit_flush_timeout(seconds: f64) -> Result<Duration> {
+    self::seconds("exit_flush_timeout", Some(seconds), DEFAULT_EXIT_FLUSH_TIMEOUT, MAX_FLUSH_MAX_TIME)
+}
+
+/// The defaults a constructor's signature shows, as JSON, by the reference's parameter names
+/// (BatchConsumer's `max_size` as `batch_max_size`, KafkaConsumer's as `kafka_max_size`);
+/// `flush_max_time` in seconds, a whole number when it is one (`3`, as the reference writes it).
+pub fn defaults() -> serde_json::Value {
+    let t = DEFAULT_FLUSH_MAX_TIME;
+    let flush_max_time = if t.subsec_nanos() == 0 { t.as_secs().into() } else { serde_json::json!(t.as_secs_f64()) };
+    serde_json::json!({
+        "backupCount": DEFAULT_BACKUP_COUNT,
+        "when": DEFAULT_WHEN,
+        "bufferSize": DEFAULT_BUFFER_SIZE,
+        "batch_max_size": DEFAULT_BATCH_MAX_SIZE,
+        "flush_max_time": flush_max_time,
+        "flush_size": DEFAULT_FLUSH_SIZE,
+        "max_batch_size": DEFAULT_MAX_BATCH_SIZE,
+        "max_size": DEFAULT_QUEUE_SIZE,
+        "write_data": DEFAULT_WRITE_DATA,
+        "kafka_max_size": DEFAULT_KAFKA_QUEUE_SIZE,
+    })
+}
+
 /// The spool options of the two batch consumers, as given.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpoolOptions {
@@ -415,5 +440,24 @@ mod tests {
         assert_eq!(BatchOptions::default().build().unwrap().max_size, 50);
         assert_eq!(buffer_size(None), Ok(8192));
         assert_eq!(logging(None, None), Ok((0, "midnight")));
+    }
+
+    #[test]
+    fn defaults_by_reference_name() {
+        let d = defaults();
+        assert_eq!(d.as_object().unwrap().len(), 10);
+        assert_eq!((&d["backupCount"], &d["when"], &d["bufferSize"]), (&0.into(), &"midnight".into(), &8192.into()));
+        assert_eq!((&d["batch_max_size"], &d["max_size"], &d["kafka_max_size"]), (&50.into(), &1000.into(), &100_000.into()));
+        // 3, not 3.0: the reference's signature shows an int.
+        assert!(d["flush_max_time"].is_u64() && d["flush_max_time"] == 3);
+        assert_eq!((&d["flush_size"], &d["max_batch_size"], &d["write_data"]), (&20.into(), &100.into(), &true.into()));
+    }
+
+    #[test]
+    fn exit_flush_timeout_rule() {
+        assert_eq!(exit_flush_timeout(1.5), Ok(Duration::from_millis(1500)));
+        assert_eq!(exit_flush_timeout(1e9), Ok(MAX_FLUSH_MAX_TIME));
+        assert!(exit_flush_timeout(-1.0).unwrap_err().message().starts_with("exit_flush_timeout must not be negative"));
+        assert!(exit_flush_timeout(f64::NAN).is_err());
     }
 }
