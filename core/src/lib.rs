@@ -17,6 +17,7 @@
 //! ```
 
 pub mod args;
+pub mod background;
 pub mod client;
 pub mod consumer;
 pub mod error;

@@ -150,13 +150,11 @@ impl Engine {
             closing: false,
             aborted: false,
         };
-        let h = std::thread::Builder::new()
-            .name("sensorsanalytics-async-batch".into())
-            .spawn(move || {
-                let _alive = alive_tx;
-                dispatcher.run();
-            })
-            .map_err(|e| Error::Network(format!("cannot start the async sender threads: {e}")))?;
+        let h = crate::background::spawn("sensorsanalytics-async-batch".into(), move || {
+            let _alive = alive_tx;
+            dispatcher.run();
+        })
+        .map_err(|e| Error::Network(format!("cannot start the async sender threads: {e}")))?;
         handles.push(h);
         Ok(Engine {
             generation,

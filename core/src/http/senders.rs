@@ -105,13 +105,11 @@ pub(crate) fn start(
             done_tx.clone(),
             alive.clone(),
         );
-        let h = std::thread::Builder::new()
-            .name(format!("{name}-{i}"))
-            .spawn(move || {
-                let _alive = alive;
-                run(&*post, work, done);
-            })
-            .map_err(|e| Error::Network(format!("cannot start the sender threads: {e}")))?;
+        let h = crate::background::spawn(format!("{name}-{i}"), move || {
+            let _alive = alive;
+            run(&*post, work, done);
+        })
+        .map_err(|e| Error::Network(format!("cannot start the sender threads: {e}")))?;
         handles.push(h);
     }
     Ok((done_rx, handles))

@@ -91,13 +91,11 @@ pub(crate) fn start(
     };
     let alive_w = alive.clone();
     handles.push(
-        std::thread::Builder::new()
-            .name("sensorsanalytics-spool-write".into())
-            .spawn(move || {
-                let _alive = alive_w;
-                writer.run();
-            })
-            .map_err(spawn_error)?,
+        crate::background::spawn("sensorsanalytics-spool-write".into(), move || {
+            let _alive = alive_w;
+            writer.run();
+        })
+        .map_err(spawn_error)?,
     );
     let deliverer = deliver::Deliverer::new(
         settings,
@@ -109,13 +107,11 @@ pub(crate) fn start(
         abort,
     );
     handles.push(
-        std::thread::Builder::new()
-            .name("sensorsanalytics-spool-send".into())
-            .spawn(move || {
-                let _alive = alive;
-                deliverer.run();
-            })
-            .map_err(spawn_error)?,
+        crate::background::spawn("sensorsanalytics-spool-send".into(), move || {
+            let _alive = alive;
+            deliverer.run();
+        })
+        .map_err(spawn_error)?,
     );
     Ok(handles)
 }
