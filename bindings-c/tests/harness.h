@@ -25,6 +25,13 @@ void check_failed(const char *file, int line, const char *fmt, ...)
 /* Prints the tally, ending with `N passed, N failed`; returns the process exit status. */
 int test_summary(void);
 
+/* Seconds on a monotonic clock, for deadlines. */
+double now_s(void);
+/* Sleeps `ms` milliseconds. */
+void sleep_ms(long ms);
+/* The consumer's counters (a failed sa_consumer_get_stats fails the running test). */
+sa_consumer_stats stats_of(const sa_consumer *consumer);
+
 #define CHECK(cond)                                                                  \
     do {                                                                             \
         if (!(cond)) check_failed(__FILE__, __LINE__, "%s", #cond);                  \

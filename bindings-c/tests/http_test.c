@@ -33,13 +33,6 @@ static void track_n(sa_client *sa, int n) {
     for (i = 0; i < n; i++) CHECK_OK(sa_track(sa, "u1", "Sent", NULL, false));
 }
 
-static sa_consumer_stats stats_of(const sa_consumer *consumer) {
-    sa_consumer_stats s;
-    memset(&s, 0, sizeof s);
-    CHECK_OK(sa_consumer_get_stats(consumer, &s));
-    return s;
-}
-
 static void test_default(void) {
     receiver r;
     sa_consumer *consumer = NULL;

@@ -8,46 +8,17 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "json.h"
+#include "kafka_broker.h"
 #include "suites.h"
 
 #define USERS 4
 #define PER_USER 50
 
-static const char *tool;
 static char bootstrap[256];
-
-/* Runs the tool with `args`; its stdout goes to `out` (NULL: ignored). Returns its exit code. */
-static int run_tool(const char *args, char *out, size_t out_size) {
-    char cmd[1024];
-    FILE *p;
-    size_t n = 0;
-    int status;
-    snprintf(cmd, sizeof cmd, "'%s' %s", tool, args);
-    p = popen(cmd, "r");
-    if (!p) return -1;
-    if (out && out_size) {
-        n = fread(out, 1, out_size - 1, p);
-        out[n] = '\0';
-    } else {
-        char sink[4096];
-        while (fread(sink, 1, sizeof sink, p) > 0) {
-        }
-    }
-    status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static sa_consumer_stats stats_of(const sa_consumer *consumer) {
-    sa_consumer_stats s;
-    memset(&s, 0, sizeof s);
-    CHECK_OK(sa_consumer_get_stats(consumer, &s));
-    return s;
-}
 
 static void test_records_read_back_in_each_users_order(void) {
     static char out[1 << 20];
@@ -63,7 +34,7 @@ static void test_records_read_back_in_each_users_order(void) {
 
     snprintf(topic, sizeof topic, "sa-c-%ld", (long)getpid());
     snprintf(args, sizeof args, "create %s %s 3", bootstrap, topic);
-    CHECK(run_tool(args, NULL, 0) == 0);
+    CHECK(kafka_tool(args, NULL, 0) == 0);
     CHECK_OK(sa_kafka_options_init(&o));
     CHECK(o.max_size == 100000);
     o.settings = settings;
@@ -88,7 +59,7 @@ static void test_records_read_back_in_each_users_order(void) {
     sa_consumer_free(consumer);
 
     snprintf(args, sizeof args, "read %s %s %d 60", bootstrap, topic, USERS * PER_USER);
-    CHECK(run_tool(args, out, sizeof out) == 0);
+    CHECK(kafka_tool(args, out, sizeof out) == 0);
     for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char err[128];
         json *m = json_parse(line, strlen(line), err, sizeof err), *record;
@@ -204,12 +175,12 @@ static void test_broker_required(void) {
 
 void run_kafka_tests(void) {
     const char *required = getenv("SA_REQUIRE_KAFKA");
+    const char *tool = getenv("SA_KAFKA_TOOL");
     int rc;
-    tool = getenv("SA_KAFKA_TOOL");
     run_test("kafka: bad arguments", test_bad_arguments);
     run_test("kafka: spool_dir keeps what an unreachable broker did not take",
              test_spool_dir_keeps_what_an_unreachable_broker_did_not_take);
-    rc = tool ? run_tool("broker", bootstrap, sizeof bootstrap) : -1;
+    rc = kafka_tool("broker", bootstrap, sizeof bootstrap);
     if (rc != 0) {
         const char *why = tool ? "no local Kafka broker (sa-kafka-tool broker failed)" : "SA_KAFKA_TOOL is not set";
         if (required && strcmp(required, "1") == 0) {

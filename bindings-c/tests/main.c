@@ -35,5 +35,6 @@ int main(int argc, char **argv) {
     run_spool_tests(argc == 4 ? argv[3] : NULL, argv[2]);
     run_thread_tests(argv[2]);
     run_kafka_tests();
+    run_kafka_restart_test(argv[1]);
     return test_summary();
 }

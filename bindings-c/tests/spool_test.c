@@ -33,19 +33,6 @@ static const char *receiver_exe;
 static const char *work;
 static int scale_down; /* 1 under valgrind */
 
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms) {
-    struct timespec t;
-    t.tv_sec = ms / 1000;
-    t.tv_nsec = (ms % 1000) * 1000000L;
-    nanosleep(&t, NULL);
-}
-
 static int start_rx(receiver *r, const char *name, const char *const *extra) {
     return receiver_start_in(r, receiver_exe, work, name, extra);
 }
@@ -153,13 +140,6 @@ static void check_none_lost(const receiver *r, long n, const unsigned char *want
     if (foreign) check_failed(__FILE__, __LINE__, "%s: %ld records that were never handed over", label, foreign);
     free(track_ids);
     free(seen);
-}
-
-static sa_consumer_stats stats_of(const sa_consumer *consumer) {
-    sa_consumer_stats s;
-    memset(&s, 0, sizeof s);
-    CHECK_OK(sa_consumer_get_stats(consumer, &s));
-    return s;
 }
 
 static sa_client *client_on(sa_consumer *consumer) {

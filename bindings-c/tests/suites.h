@@ -16,6 +16,9 @@ void run_tls_tests(const char *receiver_path, const char *work_dir);
 int run_option_vectors(const char *vectors_dir);
 /* kafka_test.c: KafkaConsumer against the local broker (SA_KAFKA_TOOL names sa-kafka-tool). */
 void run_kafka_tests(void);
+/* kafka_restart_test.c: KafkaConsumer with spool_dir through a broker of the test's own stopped
+   mid-burst and restarted (tests/kafka's scripts, found beside vectors_dir): 0 lost. */
+void run_kafka_restart_test(const char *vectors_dir);
 /* spool_test.c: issue 12's failures (half-failing receiver, outage, SIGKILL, shared
    directory, torn tail, full spool, read-only directory, RLIMIT_FSIZE, fork): 0 lost. */
 void run_spool_tests(const char *receiver_path, const char *work_dir);

@@ -20,12 +20,6 @@
 static const char *receiver_exe;
 static char pki[1024];
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int make_pki(const char *work) {
     pid_t pid;
     int status = 0;
