@@ -203,6 +203,10 @@ export declare class AsyncBatchConsumer extends NativeBackedConsumer {
 export interface KafkaOptions extends SpoolOptions {
   maxSize?: number;
   settings?: Record<string, string | number | boolean>;
+  /** Called on the JS thread with every record given up on outside flush()/close() (without a
+   * spool: the broker did not take it within `message.timeout.ms`) and the error a call would
+   * have thrown; each is also warned about on stderr and counted in stats().failed. */
+  onError?: (records: string[], error: Error) => void;
 }
 
 /** Each record as one message on a Kafka topic, keyed by distinct_id (lib/kafka_consumer.js). */

@@ -161,9 +161,10 @@ export interface HeaderArg {
  * `KafkaConsumer(bootstrap_servers, topic, max_size=100000, settings={}, spool_dir=...)`;
  * `settings` are librdkafka's, as strings; `spool` the spool options (`spoolDir`, ...) as
  * given, as for the batch consumers. A record given up on outside flush()/close() has no caller to
- * throw to: it is said on stderr (as AsyncBatchConsumer's) and counted in stats().failed.
+ * throw to: as AsyncBatchConsumer's, it is said on stderr, handed to `on_error(records, error)`
+ * on the JS thread when given, and counted in stats().failed.
  */
-export declare function kafkaConsumer(bootstrapServers: string, topic: string, maxSize?: number | undefined | null, settings?: Record<string, string> | undefined | null, spool?: SpoolArgs | undefined | null): NativeConsumer
+export declare function kafkaConsumer(bootstrapServers: string, topic: string, maxSize?: number | undefined | null, settings?: Record<string, string> | undefined | null, spool?: SpoolArgs | undefined | null, onError?: ((records: string[], error: Error) => void) | undefined | null): NativeConsumer
 
 /**
  * The network options of every HTTP consumer (`caFile`, `proxy`, `headers`, `gzip`), as

@@ -243,4 +243,5 @@ module.exports = {
   options,
   params,
   spool,
+  onError,
 };

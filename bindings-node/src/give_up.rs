@@ -1,5 +1,5 @@
-//! AsyncBatchConsumer's `onError(records, error)`: the core tells of every batch it gives up
-//! on, on a sender thread; a threadsafe function carries it to the JS thread, where the
+//! AsyncBatchConsumer's and KafkaConsumer's `onError(records, error)`: the core tells of every
+//! batch it gives up on, on one of its threads; a threadsafe function carries it to the JS thread, where the
 //! user's callback gets the records and the error a call would have thrown (an instance of
 //! the package's class). The function is weak (unreferenced): it never keeps the process
 //! alive, before or after close(); what is given up on while the process exits is still
@@ -24,13 +24,14 @@ impl ToNapiValue for JsError {
     }
 }
 
-/// The callback for `AsyncBatchConfig::on_give_up`: stderr always (Node has no logger of the
-/// SDK's; Python logs a warning), and `on_error` on the JS thread when given.
+/// The callback for the core's `on_give_up` of `consumer` (its name in the stderr notice):
+/// stderr always (Node has no logger of the SDK's; Python logs a warning), and `on_error` on
+/// the JS thread when given.
 /// The user's function as the factory receives it (its arguments and result are not
 /// looked at here: what it gets is built on the JS thread by `build_callback`).
 pub type OnError<'scope> = Function<'scope, Unknown<'static>, Unknown<'static>>;
 
-pub fn callback(on_error: Option<OnError<'_>>) -> Result<GiveUpCallback> {
+pub fn callback(consumer: &'static str, on_error: Option<OnError<'_>>) -> Result<GiveUpCallback> {
     let tsfn = match on_error {
         None => None,
         Some(f) => Some(
@@ -40,7 +41,7 @@ pub fn callback(on_error: Option<OnError<'_>>) -> Result<GiveUpCallback> {
         ),
     };
     Ok(Arc::new(move |records: &[String], e: &CoreError| {
-        eprintln!("{}", msg_gave_up("AsyncBatchConsumer", records.len(), e.message()));
+        eprintln!("{}", msg_gave_up(consumer, records.len(), e.message()));
         if let Some(f) = &tsfn {
             // Queued for the JS thread; refused only once the environment is going away.
             f.call((records.to_vec(), e.clone()), ThreadsafeFunctionCallMode::NonBlocking);

@@ -120,7 +120,7 @@ impl NativeConsumer {
         };
         // A batch given up on outside flush()/close() has no caller to throw to: stderr,
         // the user's onError, and stats().failed (give_up.rs).
-        let on_give_up = crate::give_up::callback(on_error)?;
+        let on_give_up = crate::give_up::callback("AsyncBatchConsumer", on_error)?;
         let made = given.build().and_then(|config| {
             let t = transport_of(network)?;
             AsyncBatchConsumer::with_transport(

@@ -83,14 +83,39 @@ describe('KafkaConsumer', () => {
     assert.throws(() => new sdk.KafkaConsumer(9, 't'), TypeError);
   });
 
-  test('a full queue throws SensorsAnalyticsNetworkException; close() reports what it gave up', async () => {
-    const producer = new sdk.KafkaConsumer('127.0.0.1:9', 't', { maxSize: 1, settings: { 'message.timeout.ms': 500 } });
+  test('a full queue throws SensorsAnalyticsNetworkException; close() reports what it gave up, and onError gets it', async () => {
+    const givenUp = [];
+    const producer = new sdk.KafkaConsumer('127.0.0.1:9', 't', {
+      maxSize: 1, settings: { 'message.timeout.ms': 500 }, onError: (records) => givenUp.push(...records),
+    });
     producer.send('{"distinct_id":"a"}');
     assert.throws(() => producer.send('{"distinct_id":"b"}'), (e) => e instanceof sdk.SensorsAnalyticsNetworkException
       && /queue is full/.test(e.message));
     await assert.rejects(producer.close(), /1 records could not be delivered to Kafka/);
     const s = producer.stats();
     assert.deepEqual([s.sent, s.failed, s.dropped], [0, 1, 1]);
+    // onError runs on the JS thread: give the queued call its turn.
+    for (let i = 0; i < 100 && givenUp.length === 0; i++) await sleep(20);
+    assert.deepEqual(givenUp, ['{"distinct_id":"a"}']);
+  });
+
+  test('a record the broker never took is handed to onError with no flush() or close() waiting', async () => {
+    // Nothing listens on port 9: librdkafka gives up after message.timeout.ms, on its own thread.
+    const calls = [];
+    const producer = new sdk.KafkaConsumer('127.0.0.1:9', 't', {
+      settings: { 'message.timeout.ms': 300 }, onError: (records, error) => calls.push({ records, error }),
+    });
+    producer.send('{"distinct_id":"u1","event":"E"}');
+    for (let i = 0; i < 500 && calls.length === 0; i++) await sleep(20);
+    assert.equal(calls.length, 1, 'onError was called once');
+    assert.deepEqual(calls[0].records, ['{"distinct_id":"u1","event":"E"}']);
+    assert.ok(calls[0].error instanceof sdk.SensorsAnalyticsNetworkException, String(calls[0].error));
+    assert.equal(producer.stats().failed, 1);
+    await producer.close();
+  });
+
+  test('onError must be a function', () => {
+    assert.throws(() => new sdk.KafkaConsumer('127.0.0.1:9', 't', { onError: 1 }), TypeError);
   });
 
   test('with spoolDir, a full queue and close()\'s bound spool records instead of giving them up', async () => {
@@ -117,10 +142,12 @@ describe('KafkaConsumer', () => {
         const started = Date.now();
         const topic = kafka.newTopic(broker.bootstrap, 'sa-node-spool');
         const spool = fs.mkdtempSync(path.join(tmp, 'restart-spool-'));
-        // Node's KafkaConsumer takes no onError: a record given up on is said on stderr and
-        // counted in stats().failed, which must stay 0.
+        // Nothing may be given up on: onError is never called and stats().failed stays 0.
+        const givenUp = [];
         const producer = new sdk.KafkaConsumer(broker.bootstrap, topic, {
-          spoolDir: spool, settings: { 'message.timeout.ms': 3000, 'reconnect.backoff.max.ms': 500 },
+          spoolDir: spool,
+          settings: { 'message.timeout.ms': 3000, 'reconnect.backoff.max.ms': 500 },
+          onError: (records) => givenUp.push(...records),
         });
         const sa = new sdk.SensorsAnalytics(producer);
         const n = 10000;
@@ -143,7 +170,7 @@ describe('KafkaConsumer', () => {
         }
         await sa.close();
         const s = producer.stats();
-        assert.deepEqual([s.failed, s.dropped], [0, 0], JSON.stringify(s));
+        assert.deepEqual([s.failed, s.dropped, givenUp.length], [0, 0, 0], JSON.stringify(s));
 
         const read = kafka.read(broker.bootstrap, topic, n, 90);
         const values = new Set(read.map((m) => m.value));
