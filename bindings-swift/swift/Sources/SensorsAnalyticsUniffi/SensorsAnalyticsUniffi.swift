@@ -1877,10 +1877,11 @@ public static func httpDefault(urlPrefix: String, requestTimeoutMs: Double?, net
      * `KafkaConsumer(bootstrap_servers, topic, max_size, settings, spool_dir, ...)`:
      * `settings` are librdkafka's, as strings; a `None` takes the core's default. With
      * `spool_dir`, what librdkafka cannot deliver waits on disk and is produced again. A record given up
-     * on outside flush()/close() has no caller to throw to: it is said on stderr and counted
-     * in stats().failed.
+     * on outside flush()/close() has no caller to throw to: it is told to `on_give_up` (the
+     * idiomatic layer logs it and calls the user's `onError`), or said on stderr without one,
+     * and counted in stats().failed.
      */
-public static func kafka(bootstrapServers: String, topic: String, maxSize: Int64?, settings: [String: String], spoolDir: String?, spoolMaxBytes: Double?, spoolFsync: Bool?)throws  -> NativeConsumer  {
+public static func kafka(bootstrapServers: String, topic: String, maxSize: Int64?, settings: [String: String], spoolDir: String?, spoolMaxBytes: Double?, spoolFsync: Bool?, onGiveUp: GiveUpListener?)throws  -> NativeConsumer  {
     return try  FfiConverterTypeNativeConsumer_lift(try rustCallWithError(FfiConverterTypeSaError_lift) {
         uniffiCallStatus in
     uniffi_sensorsanalytics_uniffi_fn_constructor_nativeconsumer_kafka(
@@ -1890,7 +1891,8 @@ public static func kafka(bootstrapServers: String, topic: String, maxSize: Int64
         FfiConverterDictionaryStringString.lower(settings),
         FfiConverterOptionString.lower(spoolDir),
         FfiConverterOptionDouble.lower(spoolMaxBytes),
-        FfiConverterOptionBool.lower(spoolFsync),uniffiCallStatus
+        FfiConverterOptionBool.lower(spoolFsync),
+        FfiConverterOptionTypeGiveUpListener.lower(onGiveUp),uniffiCallStatus
     )
 })
 }
@@ -3713,7 +3715,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_http_default() != 57617) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_kafka() != 38503) {
+    if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativeconsumer_kafka() != 53210) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sensorsanalytics_uniffi_checksum_constructor_nativerecording_new() != 8471) {

@@ -23,19 +23,23 @@ private fun net(caFile: String?, proxy: String?, headers: Map<String, String>?, 
     NetworkOptions(caFile, proxy, headers.orEmpty().map { (name, value) -> HttpHeader(name, value) }, gzip)
 
 /**
- * Told of every batch given up on, on a sender thread: logged as a warning (logger
- * `sensorsanalytics`, java.util.logging) and passed to the user's `onError`, if any, with the
- * exception a call would have thrown. What `onError` throws is logged, never propagated.
+ * Told of every batch [consumer] (AsyncBatchConsumer, KafkaConsumer) gives up on, on one of its
+ * threads: logged as a warning (logger `sensorsanalytics`, java.util.logging) and passed to the
+ * user's `onError`, if any, with the exception a call would have thrown. What `onError` throws
+ * is logged, never propagated.
  */
-private class GiveUp(private val onError: ((List<String>, Exception) -> Unit)?) : GiveUpListener {
+internal class GiveUp(
+    private val consumer: String,
+    private val onError: ((List<String>, Exception) -> Unit)?,
+) : GiveUpListener {
     override fun onGiveUp(records: List<String>, kind: Int, message: String) {
-        log.warning("AsyncBatchConsumer gave up on ${records.size} records: $message")
+        log.warning("$consumer gave up on ${records.size} records: $message")
         val handler = onError ?: return
         val error = Failures.of(kind, message) as? Exception ?: SensorsAnalyticsNetworkException(message)
         try {
             handler(records, error)
         } catch (t: Throwable) {
-            log.log(Level.WARNING, "AsyncBatchConsumer onError threw", t)
+            log.log(Level.WARNING, "$consumer onError threw", t)
         }
     }
 
@@ -113,7 +117,7 @@ class AsyncBatchConsumer @JvmOverloads constructor(
     translated {
         NativeConsumer.asyncBatch(
             urlPrefix, flushMaxTime, flushSize?.toDouble(), maxBatchSize?.toDouble(), maxSize?.toDouble(),
-            requestTimeout?.toDouble(), spoolDir, spoolMaxBytes?.toDouble(), spoolFsync, GiveUp(onError),
+            requestTimeout?.toDouble(), spoolDir, spoolMaxBytes?.toDouble(), spoolFsync, GiveUp("AsyncBatchConsumer", onError),
             net(caFile, proxy, headers, gzip),
         )
     },

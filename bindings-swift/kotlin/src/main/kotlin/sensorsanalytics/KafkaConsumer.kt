@@ -17,6 +17,11 @@ import sensorsanalytics.uniffi.NativeConsumer
  * the broker did not take within `message.timeout.ms`, records meeting a full queue, what
  * `close`'s bound leaves) and produced again when the broker is back, by this process or the
  * next one that opens the directory.
+ *
+ * `onError(records, exception)` is called, on one of librdkafka's threads, with every record
+ * given up on outside `flush`/`close` (without a spool: the broker did not take it within
+ * `message.timeout.ms`); each is also logged as a warning and counted in `stats.failed`, as
+ * [AsyncBatchConsumer]'s.
  */
 class KafkaConsumer @JvmOverloads constructor(
     bootstrapServers: String,
@@ -26,11 +31,12 @@ class KafkaConsumer @JvmOverloads constructor(
     spoolDir: String? = null,
     spoolMaxBytes: Long? = null,
     spoolFsync: Boolean? = null,
+    onError: ((records: List<String>, error: Exception) -> Unit)? = null,
 ) : NativeBackedConsumer(
     translated {
         NativeConsumer.kafka(
             bootstrapServers, topic, maxSize?.toLong(), settings.mapValues { it.value.toString() },
-            spoolDir, spoolMaxBytes?.toDouble(), spoolFsync,
+            spoolDir, spoolMaxBytes?.toDouble(), spoolFsync, GiveUp("KafkaConsumer", onError),
         )
     },
 )

@@ -21,16 +21,8 @@ import java.nio.file.Files
  * can be no broker, and never with SA_REQUIRE_KAFKA=1 (CI).
  */
 class KafkaConsumerTest {
-    private val tool = File(System.getProperty("sa.kafka.tool") ?: "target/native-bin/sa-kafka-tool")
-
-    private fun run(vararg args: String): Pair<Int, String> {
-        val p = ProcessBuilder(listOf(tool.path) + args).redirectError(ProcessBuilder.Redirect.INHERIT).start()
-        val out = p.inputStream.bufferedReader().readText()
-        return p.waitFor() to out
-    }
-
     private fun broker(): String {
-        val (code, out) = if (tool.canExecute()) run("broker") else 3 to ""
+        val (code, out) = if (KafkaTool.file.canExecute()) KafkaTool.run("broker") else 3 to ""
         if (code != 0 && System.getenv("SA_REQUIRE_KAFKA") != "1") assumeTrue(false, "no local Kafka broker")
         check(code == 0) { "SA_REQUIRE_KAFKA=1 but sa-kafka-tool broker failed ($code)" }
         return out.trim()
@@ -53,7 +45,7 @@ class KafkaConsumerTest {
     fun `records read back equal LoggingConsumer's, each user's in order`() {
         val bootstrap = broker()
         val topic = "sa-kotlin-${ProcessHandle.current().pid()}-${System.nanoTime()}"
-        assertEquals(0, run("create", bootstrap, topic, "3").first)
+        assertEquals(0, KafkaTool.run("create", bootstrap, topic, "3").first)
         val kafka = KafkaConsumer(bootstrap, topic, settings = mapOf("linger.ms" to 2, "client.id" to "sa-kotlin-test"))
         val dir = Files.createTempDirectory("sa-kotlin-kafka")
         val file = dir.resolve("sa.log").toString()
@@ -70,7 +62,7 @@ class KafkaConsumerTest {
 
         val written = File(file).readLines().filter { it.isNotEmpty() }
         assertEquals(total, written.size)
-        val (code, out) = run("read", bootstrap, topic, total.toString(), "60")
+        val (code, out) = KafkaTool.run("read", bootstrap, topic, total.toString(), "60")
         assertEquals(0, code)
         val read = out.lines().filter { it.isNotEmpty() }.map { json.readTree(it) }
         assertEquals(total, read.size)
@@ -104,6 +96,23 @@ class KafkaConsumerTest {
         }
         assertTrue(e.message!!.contains("bootstrap_servers argument"), e.message)
         assertThrows<SensorsAnalyticsIllegalDataException> { KafkaConsumer("127.0.0.1:9", "t", settings = mapOf("no.such.setting" to 1)) }
+    }
+
+    @Test
+    fun `a record an unreachable broker never took is handed to onError with no flush or close waiting`() {
+        // Nothing listens on port 9: librdkafka gives up after message.timeout.ms, on its own thread.
+        val calls = java.util.concurrent.LinkedBlockingQueue<Pair<List<String>, Exception>>()
+        val kafka = KafkaConsumer(
+            "127.0.0.1:9", "t", settings = mapOf("message.timeout.ms" to 300),
+            onError = { records, error -> calls.add(records to error) },
+        )
+        kafka.send("{\"distinct_id\":\"u1\",\"event\":\"E\"}")
+        val (records, error) = calls.poll(10, java.util.concurrent.TimeUnit.SECONDS) ?: error("onError was not called")
+        assertEquals(listOf("{\"distinct_id\":\"u1\",\"event\":\"E\"}"), records)
+        assertTrue(error is SensorsAnalyticsNetworkException, error.toString())
+        assertEquals(1UL, kafka.stats!!.failed)
+        kafka.close()
+        assertTrue(calls.isEmpty(), "told once")
     }
 
     @Test
