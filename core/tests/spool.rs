@@ -334,3 +334,64 @@ fn records_sent_from_memory_and_from_the_file_arrive_exactly_once() {
     assert_eq!(c.stats().sent, n + 500);
     assert!(segment_files(dir.path()).is_empty(), "delivered segments are deleted");
 }
+
+#[test]
+fn a_backlog_read_back_from_the_files_drains_with_more_requests_in_flight() {
+    use sensorsanalytics::consumer::options::SPOOL_REPLAY_IN_FLIGHT;
+    let dir = tempfile::tempdir().unwrap();
+    // An earlier process that could not reach the receiver left 80 records.
+    {
+        let c = AsyncBatchConsumer::new(
+            "http://127.0.0.1:9/sa",
+            AsyncBatchConfig {
+                close_timeout: Duration::from_millis(300),
+                ..config(dir.path())
+            },
+        )
+        .unwrap();
+        for i in 0..80 {
+            c.send(&record(i)).unwrap();
+        }
+        c.close().unwrap();
+        assert_eq!(c.stats().spooled, 80);
+    }
+    wait_released(dir.path());
+    // Every request takes 400 ms: batches of 10 read back from the file go out
+    // SPOOL_REPLAY_IN_FLIGHT at a time, not max_in_flight (2) at a time.
+    let r = receiver_with(Faults {
+        delay: Some(Duration::from_millis(400)),
+        ..Faults::default()
+    });
+    let c = AsyncBatchConsumer::new(
+        &r.url(),
+        AsyncBatchConfig {
+            max_batch_size: 10,
+            max_in_flight: 2,
+            ..config(dir.path())
+        },
+    )
+    .unwrap();
+    assert!(
+        r.wait_for(80, Duration::from_secs(10)),
+        "got {}",
+        r.records().len()
+    );
+    c.close().unwrap();
+    assert_none_lost(&r.records(), 80);
+    assert_eq!(c.stats().replayed, 80);
+    // Requests under way at once: those that arrived within 200 ms of each other (each is
+    // answered 400 ms after it arrived, and the next one waits for a sender to be free).
+    let mut at: Vec<Duration> = r.requests().iter().map(|q| q.at).collect();
+    at.sort();
+    assert_eq!(at.len(), 8);
+    let at_once = (0..at.len())
+        .map(|i| {
+            at[i..]
+                .iter()
+                .take_while(|t| **t < at[i] + Duration::from_millis(200))
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert_eq!(at_once, SPOOL_REPLAY_IN_FLIGHT, "{at:?}");
+}

@@ -256,14 +256,25 @@ impl Deliverer {
         }
     }
 
-    /// Hands batches to free senders: retries that are due first, then the spool.
+    /// Hands batches to free senders: retries that are due first, then the spool. Records
+    /// read back from a file go out with up to [`replay_in_flight`] requests under way;
+    /// records still in memory as they are tracked, with the consumer's `max_in_flight`.
     fn start_requests(&mut self) {
-        Flight::start(
-            self,
-            |d| &mut d.flight,
-            self.settings.max_in_flight,
-            Self::read_batch,
-        );
+        let max_in_flight = if self.next_from_memory() {
+            self.settings.max_in_flight
+        } else {
+            replay_in_flight(&self.settings)
+        };
+        Flight::start(self, |d| &mut d.flight, max_in_flight, Self::read_batch);
+    }
+
+    /// Whether the next batch [`Self::read_batch`] cuts comes from memory (write-through), or
+    /// there is none.
+    fn next_from_memory(&self) -> bool {
+        match self.segs.values().find(|s| s.read_pos < s.len) {
+            Some(s) => !s.mem.is_empty() && s.mem_start == s.read_pos,
+            None => true,
+        }
     }
 
     /// Whether our own unread records should go out now (adopted and sealed segments always
@@ -466,3 +477,10 @@ impl Deliverer {
         });
     }
 }
+
+/// Requests under way at once while records are read back from the spool's files: at least
+/// the consumer's `max_in_flight` (see `options::SPOOL_REPLAY_IN_FLIGHT`).
+pub(crate) fn replay_in_flight(settings: &Settings) -> usize {
+    settings.max_in_flight.max(crate::consumer::options::SPOOL_REPLAY_IN_FLIGHT)
+}
+

@@ -71,7 +71,7 @@ pub(crate) fn start(
     let (events_tx, events_rx) = unbounded();
     let (work_tx, work_rx) = unbounded();
     let (done, mut handles) = senders::start(
-        settings.max_in_flight,
+        deliver::replay_in_flight(&settings),
         "sensorsanalytics-spool-send",
         post,
         work_rx,
