@@ -1,7 +1,7 @@
 //! AsyncBatchConsumer's and KafkaConsumer's `onError(records, error)`: the core tells of every
-//! batch it gives up on, on one of its threads; a threadsafe function carries it to the JS thread, where the
-//! user's callback gets the records and the error a call would have thrown (an instance of
-//! the package's class). The function is weak (unreferenced): it never keeps the process
+//! batch it gives up on, on one of its threads; a threadsafe function carries it to the JS
+//! thread, where the user's callback gets the records and the error a call would have thrown
+//! (an instance of the package's class). The function is weak (unreferenced): it never keeps the process
 //! alive, before or after close(); what is given up on while the process exits is still
 //! written to stderr and counted in stats().failed.
 
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{FnArgs, Function, ToNapiValue, Unknown};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{sys, Result};
-use sensorsanalytics::validate::msg_gave_up;
+use sensorsanalytics::consumer::give_up_on_stderr;
 use sensorsanalytics::{Error as CoreError, GiveUpCallback};
 
 use crate::error;
@@ -40,8 +40,9 @@ pub fn callback(consumer: &'static str, on_error: Option<OnError<'_>>) -> Result
                 .build_callback(|ctx| Ok(FnArgs::from((ctx.value.0, JsError(ctx.value.1)))))?,
         ),
     };
+    let stderr = give_up_on_stderr(consumer);
     Ok(Arc::new(move |records: &[String], e: &CoreError| {
-        eprintln!("{}", msg_gave_up(consumer, records.len(), e.message()));
+        stderr(records, e);
         if let Some(f) = &tsfn {
             // Queued for the JS thread; refused only once the environment is going away.
             f.call((records.to_vec(), e.clone()), ThreadsafeFunctionCallMode::NonBlocking);

@@ -115,6 +115,15 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// `n` calls of `track()` with six properties, each accepted.
+fn track_burst(sa: &Client, n: i64) {
+    let site = call_site!();
+    for i in 0..n {
+        sa.track(Some(&site), "user-42", "ViewProduct", Some(&six_properties(i)), true)
+            .unwrap();
+    }
+}
+
 /// Keeps the records a client writes, to encode them apart from any consumer.
 struct Lines(Mutex<Vec<String>>);
 
@@ -129,12 +138,7 @@ impl Consumer for Lines {
 /// senders' size, gzipped and Base64-encoded as a request body on this thread alone.
 fn gzip_bound(n: i64) -> f64 {
     let lines = Arc::new(Lines(Mutex::new(Vec::with_capacity(n as usize))));
-    let sa = Client::new(lines.clone(), Config::default());
-    let site = call_site!();
-    for i in 0..n {
-        sa.track(Some(&site), "user-42", "ViewProduct", Some(&six_properties(i)), true)
-            .unwrap();
-    }
+    track_burst(&Client::new(lines.clone(), Config::default()), n);
     let lines = lines.0.lock().unwrap();
     let t = Instant::now();
     for batch in lines.chunks(config(None).max_batch_size) {
@@ -162,11 +166,7 @@ fn replay(n: i64, to_receiver: bool, bound: f64) {
         )
         .unwrap();
         let sa = Client::new(Arc::new(c), Config::default());
-        let site = call_site!();
-        for i in 0..n {
-            sa.track(Some(&site), "user-42", "ViewProduct", Some(&six_properties(i)), true)
-                .unwrap();
-        }
+        track_burst(&sa, n);
         sa.close().unwrap();
     }
     let receiver = to_receiver.then(|| Receiver::start(ReceiverConfig::default()).unwrap());

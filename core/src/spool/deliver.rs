@@ -65,6 +65,14 @@ struct Seg {
     mem_live: bool,
 }
 
+impl Seg {
+    /// Whether its next unread records are in memory (write-through), so that the next batch
+    /// is cut from there rather than read from the file.
+    fn next_in_memory(&self) -> bool {
+        !self.mem.is_empty() && self.mem_start == self.read_pos
+    }
+}
+
 /// A record's frame length in the file.
 fn frame_len(record: &str) -> u64 {
     (format::FRAME_HEAD + record.len()) as u64
@@ -271,10 +279,12 @@ impl Deliverer {
     /// Whether the next batch [`Self::read_batch`] cuts comes from memory (write-through), or
     /// there is none.
     fn next_from_memory(&self) -> bool {
-        match self.segs.values().find(|s| s.read_pos < s.len) {
-            Some(s) => !s.mem.is_empty() && s.mem_start == s.read_pos,
-            None => true,
-        }
+        self.next_seg().map_or(true, |(_, s)| s.next_in_memory())
+    }
+
+    /// The oldest segment with unread frames: where the next batch comes from.
+    fn next_seg(&self) -> Option<(&String, &Seg)> {
+        self.segs.iter().find(|(_, s)| s.read_pos < s.len)
     }
 
     /// Whether our own unread records should go out now (adopted and sealed segments always
@@ -291,11 +301,7 @@ impl Deliverer {
 
     /// The next batch from the oldest segment with unread frames.
     fn read_batch(&mut self) -> Option<Batch> {
-        let name = self
-            .segs
-            .iter()
-            .find(|(_, s)| s.read_pos < s.len)
-            .map(|(n, _)| n.clone())?;
+        let name = self.next_seg().map(|(n, _)| n.clone())?;
         if !self.own_ready(&self.segs[&name]) {
             return None;
         }
@@ -344,7 +350,7 @@ impl Deliverer {
     /// The next batch of a segment whose next records are in memory (write-through).
     fn batch_from_memory(&mut self, name: &str, max: usize) -> Option<Batch> {
         let s = self.segs.get_mut(name)?;
-        if s.mem.is_empty() || s.mem_start != s.read_pos {
+        if !s.next_in_memory() {
             return None;
         }
         let start = s.read_pos;
@@ -483,4 +489,3 @@ impl Deliverer {
 pub(crate) fn replay_in_flight(settings: &Settings) -> usize {
     settings.max_in_flight.max(crate::consumer::options::SPOOL_REPLAY_IN_FLIGHT)
 }
-
