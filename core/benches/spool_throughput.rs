@@ -171,6 +171,7 @@ fn replay(n: i64, to_receiver: bool, bound: f64) {
     }
     let receiver = to_receiver.then(|| Receiver::start(ReceiverConfig::default()).unwrap());
     let t = Instant::now();
+    let cpu = process_cpu();
     let c = match &receiver {
         Some(r) => AsyncBatchConsumer::new(&r.url(), config(Some(dir.path()))).unwrap(),
         None => AsyncBatchConsumer::with_transport(
@@ -182,18 +183,22 @@ fn replay(n: i64, to_receiver: bool, bound: f64) {
     };
     c.close().unwrap();
     let took = t.elapsed().as_secs_f64();
+    let cpu = (process_cpu() - cpu).as_secs_f64();
     let s = c.stats();
     assert_eq!(s.replayed, n as u64, "{s:?}");
     if let Some(r) = &receiver {
         assert_eq!(r.records().len() as u64, n as u64);
     }
     let rate = n as f64 / took;
+    // The receiver runs in this process: with it, the CPU figure is both sides'.
     println!(
-        "replay {n} spooled records to {}: {:.2} s = {:.3} M records/s ({:.2}x the gzip bound of one core)",
+        "replay {n} spooled records to {}: {:.2} s = {:.3} M records/s ({:.2}x the gzip bound of one core); CPU {:.2} us per record, {:.2} cores busy",
         if to_receiver { "the loopback receiver (decodes each)" } else { "a sink answering 200" },
         took,
         rate / 1e6,
-        rate / bound
+        rate / bound,
+        cpu / n as f64 * 1e6,
+        cpu / took
     );
 }
 

@@ -8,11 +8,22 @@
 //!   leaked, never dropped (see async_batch.rs), so closing them here is the only close.
 
 use std::os::unix::io::RawFd;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use std::sync::Once;
+use std::sync::atomic::{AtomicI32, AtomicU64, AtomicU8, Ordering};
+use std::time::{Duration, Instant};
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);
-static INSTALL: Once = Once::new();
+
+/// Whether the child handler is registered: [`NONE`], [`BUSY`] (a thread is registering it)
+/// or [`DONE`]. Not a `Once`: a process that forks while another thread is inside a `Once`
+/// leaves the child a `Once` that never completes, and the child's first consumer waited on
+/// it forever.
+static INSTALL: AtomicU8 = AtomicU8::new(NONE);
+const NONE: u8 = 0;
+const BUSY: u8 = 1;
+const DONE: u8 = 2;
+/// How long a thread waits for another to register the handler (which takes microseconds)
+/// before it concludes that it is in a fork child where that thread no longer exists.
+const INSTALL_WAIT: Duration = Duration::from_millis(20);
 
 /// Descriptors closed in a fork child; -1 is a free slot. A fixed table of atomics, because
 /// the child handler may only do async-signal-safe things (no lock, no allocation). A
@@ -34,13 +45,27 @@ extern "C" fn in_child() {
 }
 
 fn install() {
-    INSTALL.call_once(|| {
-        // SAFETY: registering an async-signal-safe handler is sound; the return code only
-        // reports ENOMEM, in which case we fall back to never seeing forks (as before).
-        unsafe {
-            libc::pthread_atfork(None, None, Some(in_child));
+    if INSTALL.load(Ordering::Acquire) == DONE {
+        return;
+    }
+    let start = Instant::now();
+    loop {
+        match INSTALL.compare_exchange(NONE, BUSY, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => break,
+            Err(DONE) => return,
+            // Registering twice is harmless (the handler's second run finds nothing left to
+            // close and bumps the count again): better than waiting for a thread that a fork
+            // left behind.
+            Err(_) if start.elapsed() >= INSTALL_WAIT => break,
+            Err(_) => std::thread::yield_now(),
         }
-    });
+    }
+    // SAFETY: registering an async-signal-safe handler is sound; the return code only
+    // reports ENOMEM, in which case we fall back to never seeing forks (as before).
+    unsafe {
+        libc::pthread_atfork(None, None, Some(in_child));
+    }
+    INSTALL.store(DONE, Ordering::Release);
 }
 
 /// A number that changes in a child process after every `fork()`.
@@ -122,5 +147,41 @@ pub(crate) fn forget_if_stale<T: PerProcess>(e: Option<std::sync::Arc<T>>) {
         if e.generation() != generation() {
             std::mem::forget(e);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process forked while one of its threads was registering the handler: the child has
+    /// the "registering" state but not the thread. Its first consumer must not wait for it.
+    #[test]
+    fn a_child_forked_while_the_handler_was_being_registered_does_not_hang() {
+        install();
+        INSTALL.store(BUSY, Ordering::SeqCst);
+        // SAFETY: the child only reads atomics, registers the handler and leaves with _exit.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            generation();
+            let code = if INSTALL.load(Ordering::SeqCst) == DONE { 0 } else { 1 };
+            unsafe { libc::_exit(code) };
+        }
+        INSTALL.store(DONE, Ordering::SeqCst);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut status = 0;
+        // SAFETY: waitpid and kill on the child this test made.
+        while unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == 0 {
+            if Instant::now() > deadline {
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                    libc::waitpid(pid, &mut status, 0);
+                }
+                panic!("the child waited for a registration that could never finish");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "status {status}");
     }
 }

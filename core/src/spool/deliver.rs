@@ -103,6 +103,9 @@ pub(crate) struct Deliverer {
     frame_len: usize,
     /// Records held in the segments' `mem`, at most `settings.max_size`.
     mem_records: usize,
+    /// Where batches are read from the files, kept between batches: a new one per batch was
+    /// zeroed (and its pages faulted in) every time.
+    read_buf: Vec<u8>,
 }
 
 impl Deliverer {
@@ -133,6 +136,7 @@ impl Deliverer {
             aborted: false,
             frame_len: FRAME_GUESS,
             mem_records: 0,
+            read_buf: Vec::new(),
         }
     }
 
@@ -315,8 +319,11 @@ impl Deliverer {
         let start = s.read_pos;
         let mut want = (s.len - start).min(guess.clamp(4096, READ_CHUNK) as u64) as usize;
         let read = loop {
-            let mut buf = vec![0u8; want];
-            if let Err(e) = s.seg.file.read_exact_at(&mut buf, start) {
+            if self.read_buf.len() < want {
+                self.read_buf.resize(want, 0);
+            }
+            let buf = &mut self.read_buf[..want];
+            if let Err(e) = s.seg.file.read_exact_at(buf, start) {
                 // The file shrank or vanished under us: treat the rest as lost to damage.
                 self.counters.set_error(&format!(
                     "cannot read spool segment {}: {e}",
@@ -330,12 +337,16 @@ impl Deliverer {
                 return None;
             }
             let rest = (s.len - start) as usize;
-            match format::next_batch(&buf, max, want == rest) {
+            match format::next_batch(buf, max, want == rest) {
                 Some(r) => break r,
                 // One record longer than a chunk: read more.
                 None => want = rest.min(want * 4),
             }
         };
+        // A record longer than a chunk must not pin its memory for the consumer's life.
+        if self.read_buf.len() > READ_CHUNK {
+            self.read_buf = Vec::new();
+        }
         let consumed = read.consumed as u64;
         let corrupt = read.corrupt;
         Counters::add_u64(&self.counters.corrupt, corrupt);

@@ -10,7 +10,6 @@
 //! each 0x1E in turn and accepts the first whose length fits and whose CRC matches.
 //! A torn tail (a crash mid-write) is a frame that runs past the end of the file.
 
-use flate2::Crc;
 
 pub(crate) const MAGIC: &[u8; 8] = b"SASPOOL\n";
 /// Bumped for any change an older reader would misread; a reader refuses newer versions.
@@ -57,9 +56,7 @@ pub(crate) fn check_header(bytes: &[u8]) -> Header {
 }
 
 fn crc(payload: &[u8]) -> u32 {
-    let mut c = Crc::new();
-    c.update(payload);
-    c.sum()
+    crc32fast::hash(payload)
 }
 
 /// Appends one record's frame to `out`.

@@ -170,8 +170,18 @@ fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Err("gzip=1 but the payload is not gzip".into());
     }
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
+    // The trailer's ISIZE (the length modulo 2^32) sizes the buffer once: growing it by
+    // doubling copied the payload again and touched fresh pages at every step. It is only a
+    // hint from the client, so it is capped by deflate's largest ratio (1032:1) and the
+    // inflating's own bound.
+    let claimed = bytes
+        .len()
+        .checked_sub(4)
+        .map_or(0, |at| u32::from_le_bytes(bytes[at..].try_into().expect("4 bytes")));
+    let hint = (claimed as u64).min(bytes.len() as u64 * 1032).min(MAX_INFLATED);
+    let mut out = Vec::with_capacity(hint as usize + 1);
+    // bufread: the input is already in memory, no buffer between it and the inflater.
+    flate2::bufread::GzDecoder::new(bytes)
         .take(MAX_INFLATED + 1)
         .read_to_end(&mut out)
         .map_err(|e| format!("bad gzip ({e})"))?;
