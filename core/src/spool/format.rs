@@ -10,7 +10,6 @@
 //! each 0x1E in turn and accepts the first whose length fits and whose CRC matches.
 //! A torn tail (a crash mid-write) is a frame that runs past the end of the file.
 
-
 pub(crate) const MAGIC: &[u8; 8] = b"SASPOOL\n";
 /// Bumped for any change an older reader would misread; a reader refuses newer versions.
 pub(crate) const VERSION: u32 = 1;
