@@ -124,7 +124,8 @@ fn track_burst(sa: &Client, n: i64) {
     }
 }
 
-/// Keeps the records a client writes, to encode them apart from any consumer.
+/// Keeps the records a client writes, to encode them apart from any consumer. Not
+/// `RecordingConsumer`: it also parses each record into a tree, gigabytes for a million.
 struct Lines(Mutex<Vec<String>>);
 
 impl Consumer for Lines {

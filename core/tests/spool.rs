@@ -56,6 +56,26 @@ fn wait_released(dir: &Path) {
     }
 }
 
+/// An earlier process that cannot reach `url`: it sends records 0..n, closes after
+/// `close_timeout` with all of them spooled, and is gone (its files' locks released).
+fn leave_in_spool(dir: &Path, url: &str, n: u64, close_timeout: Duration) {
+    let c = AsyncBatchConsumer::new(
+        url,
+        AsyncBatchConfig {
+            close_timeout,
+            ..config(dir)
+        },
+    )
+    .unwrap();
+    for i in 0..n {
+        c.send(&record(i)).unwrap();
+    }
+    c.close().unwrap();
+    assert_eq!(c.stats().spooled, n);
+    drop(c);
+    wait_released(dir);
+}
+
 #[test]
 fn down_then_back_in_one_process_loses_nothing_and_flush_does_not_wait() {
     let dir = tempfile::tempdir().unwrap();
@@ -122,21 +142,7 @@ fn a_torn_tail_and_a_damaged_record_are_skipped_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let r = receiver();
     r.go_down(Duration::from_secs(3600));
-    {
-        let c = AsyncBatchConsumer::new(
-            &r.url(),
-            AsyncBatchConfig {
-                close_timeout: Duration::from_millis(200),
-                ..config(dir.path())
-            },
-        )
-        .unwrap();
-        for i in 0..100 {
-            c.send(&record(i)).unwrap();
-        }
-        c.close().unwrap();
-    }
-    wait_released(dir.path());
+    leave_in_spool(dir.path(), &r.url(), 100, Duration::from_millis(200));
     let files = segment_files(dir.path());
     let last = files.last().unwrap();
     let mut bytes = std::fs::read(last).unwrap();
@@ -340,22 +346,7 @@ fn a_backlog_read_back_from_the_files_drains_with_more_requests_in_flight() {
     use sensorsanalytics::consumer::options::SPOOL_REPLAY_IN_FLIGHT;
     let dir = tempfile::tempdir().unwrap();
     // An earlier process that could not reach the receiver left 80 records.
-    {
-        let c = AsyncBatchConsumer::new(
-            "http://127.0.0.1:9/sa",
-            AsyncBatchConfig {
-                close_timeout: Duration::from_millis(300),
-                ..config(dir.path())
-            },
-        )
-        .unwrap();
-        for i in 0..80 {
-            c.send(&record(i)).unwrap();
-        }
-        c.close().unwrap();
-        assert_eq!(c.stats().spooled, 80);
-    }
-    wait_released(dir.path());
+    leave_in_spool(dir.path(), "http://127.0.0.1:9/sa", 80, Duration::from_millis(300));
     // Every request takes 400 ms: batches of 10 read back from the file go out
     // SPOOL_REPLAY_IN_FLIGHT at a time, not max_in_flight (2) at a time.
     let r = receiver_with(Faults {
