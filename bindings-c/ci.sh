@@ -45,7 +45,7 @@ fi
 
 # --- cbindgen, pinned so the checked-in header is reproducible -------------------------------
 CBINDGEN="$TOOLS/bin/cbindgen"
-if ! "$CBINDGEN" --version 2>/dev/null | grep -q " $CBINDGEN_VERSION\$"; then
+if ! grep -q " $CBINDGEN_VERSION\$" <<<"$("$CBINDGEN" --version 2>/dev/null || true)"; then
     echo "installing cbindgen $CBINDGEN_VERSION into $TOOLS"
     CARGO_TARGET_DIR="$CARGO_TARGET_DIR/sa-tools-build" \
         cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --root "$TOOLS" --quiet
@@ -145,8 +145,11 @@ else
             fail 1 "CMake consumer project (examples/cpp, $kind)"
         fi
     done
-    # The shared build must load the installed .so, not a static copy.
-    if ldd "$PREFIX/cmake-shared/ecommerce" 2>/dev/null | grep -q "$PREFIX/lib/libsensorsanalytics.so"; then
+    # The shared build must load the installed .so, not a static copy. ldd's output is read
+    # whole first: under pipefail, `ldd | grep -q` fails when grep matches and exits before
+    # ldd has written everything (ldd then dies of SIGPIPE).
+    linked=$(ldd "$PREFIX/cmake-shared/ecommerce" 2>/dev/null || true)
+    if grep -q "$PREFIX/lib/libsensorsanalytics.so" <<<"$linked"; then
         pass 1
     else
         fail 1 "the CMake shared target did not link $PREFIX/lib/libsensorsanalytics.so"
