@@ -88,7 +88,10 @@ impl Post for HttpPost {
 }
 
 /// Starts `n` sender threads named `{name}-{i}`. They end when `work`'s senders are all
-/// dropped; `alive` is held by each until it ends.
+/// dropped; `alive` is held by each until it ends, and released only after its clone of
+/// `post`: the last one may own resources (Kafka's replay producer) that must be gone when
+/// `close()` sees the threads end, not destroyed after it returned (valgrind saw
+/// librdkafka's queues still alive at exit).
 pub(crate) fn start(
     n: usize,
     name: &str,
@@ -108,6 +111,7 @@ pub(crate) fn start(
         let h = crate::background::spawn(format!("{name}-{i}"), move || {
             let _alive = alive;
             run(&*post, work, done);
+            drop(post);
         })
         .map_err(|e| Error::Network(format!("cannot start the sender threads: {e}")))?;
         handles.push(h);
@@ -121,5 +125,43 @@ fn run(post: &dyn Post, work: Receiver<Batch>, done: Sender<Outcome>) {
             .unwrap_or_else(|_| Attempt::Final(Error::Network("the sender panicked".into())));
         // The dispatcher outlives its senders' batches; if it is gone, so is the consumer.
         let _ = done.send(Outcome { batch, result });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// A Post whose release takes a while, as dropping a Kafka producer does.
+    struct SlowToDrop(Arc<AtomicBool>);
+
+    impl Post for SlowToDrop {
+        fn attempt(&self, _: &mut Batch) -> Attempt {
+            Attempt::Delivered
+        }
+    }
+
+    impl Drop for SlowToDrop {
+        fn drop(&mut self) {
+            std::thread::sleep(Duration::from_millis(100));
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_sender_releases_its_post_before_it_counts_as_ended() {
+        let released = Arc::new(AtomicBool::new(false));
+        let (work_tx, work_rx) = unbounded::<Batch>();
+        let (alive_tx, alive_rx) = unbounded::<()>();
+        let (_done, handles) =
+            start(2, "test-send", Arc::new(SlowToDrop(released.clone())), work_rx, alive_tx).unwrap();
+        drop(work_tx);
+        // What close() waits on: every `alive` sender dropped.
+        assert!(alive_rx.recv_timeout(Duration::from_secs(10)).is_err());
+        assert!(released.load(Ordering::SeqCst), "the threads ended with the Post still alive");
+        for h in handles {
+            h.join().unwrap();
+        }
     }
 }
