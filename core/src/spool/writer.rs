@@ -33,6 +33,15 @@ const GROUP_BYTES: usize = 1 << 20;
 const WRITE_CHUNK: usize = 64 << 10;
 /// After a failed write, the next try waits this long.
 const WRITE_RETRY: Duration = Duration::from_millis(200);
+/// Woken for a group of fewer than `LINGER_BELOW` records, the writer waits this long for
+/// the rest of it. At a service's steady rate records come a few at a time, and a writer
+/// that keeps up would otherwise wake, write(2) and tell the dispatcher for each few: a
+/// context switch, a system call and a futex wake on the caller's thread each time (3.0-4.0
+/// us of background CPU a record at 250 000 calls/s, against 2.4-2.7 without a spool). Well
+/// inside the 50 ms a SIGKILL may lose. Not when a flush waits or the consumer closes; and a
+/// burst, whose first drain is large, is written at once (so the linger never caps the rate).
+const GROUP_LINGER: Duration = Duration::from_millis(2);
+const LINGER_BELOW: usize = 256;
 
 struct Active {
     seg: Segment,
@@ -77,16 +86,12 @@ impl Writer {
                     Err(RecvTimeoutError::Disconnected) => closing = true,
                 }
                 let mut bytes = 0;
-                while bytes < GROUP_BYTES && !closing {
-                    match self.rx.try_recv() {
-                        Ok(item) => {
-                            if let Item::Record(r) = &item {
-                                bytes += r.len();
-                            }
-                            self.take(item, &mut records, &mut markers, &mut closing);
-                        }
-                        Err(_) => break,
-                    }
+                self.drain(&mut bytes, &mut records, &mut markers, &mut closing);
+                if !records.is_empty() && records.len() < LINGER_BELOW && markers.is_empty() && !closing {
+                    // Asleep rather than waiting on the channel: callers' sends meanwhile need
+                    // not wake us.
+                    std::thread::sleep(GROUP_LINGER);
+                    self.drain(&mut bytes, &mut records, &mut markers, &mut closing);
                 }
             } else {
                 std::thread::sleep(wait);
@@ -111,6 +116,27 @@ impl Writer {
             if closing && records.is_empty() {
                 let _ = self.events.send(Event::Close);
                 return;
+            }
+        }
+    }
+
+    /// Takes what the channel holds, up to `GROUP_BYTES` of records in all (`bytes` so far).
+    fn drain(
+        &self,
+        bytes: &mut usize,
+        records: &mut Vec<String>,
+        markers: &mut Vec<Sender<bool>>,
+        closing: &mut bool,
+    ) {
+        while *bytes < GROUP_BYTES && !*closing {
+            match self.rx.try_recv() {
+                Ok(item) => {
+                    if let Item::Record(r) = &item {
+                        *bytes += r.len();
+                    }
+                    self.take(item, records, markers, closing);
+                }
+                Err(_) => break,
             }
         }
     }
