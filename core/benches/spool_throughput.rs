@@ -13,8 +13,9 @@
 //!   was measured on; printed here for this machine (the same records in the senders'
 //!   batches, gzipped and Base64-encoded on one thread), with each replay rate beside it.
 //!
-//! Run: cargo bench -p sensorsanalytics-core --bench spool_throughput [-- N] [replay|caller]
-//! (`replay`: only the gzip bound and the two replays; `caller`: only the caller's cost)
+//! Run: cargo bench -p sensorsanalytics-core --bench spool_throughput [-- N] [replay|caller|paced]
+//! (`replay`: only the gzip bound and the two replays; `caller`: only the caller's cost;
+//! `paced`: only its paced half)
 
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
@@ -235,7 +236,7 @@ fn main() {
     if !std::env::args().any(|a| a == "replay") {
         caller_cost(n);
     }
-    if std::env::args().any(|a| a == "caller") {
+    if std::env::args().any(|a| a == "caller" || a == "paced") {
         return;
     }
     let bound = gzip_bound(n);
@@ -246,7 +247,9 @@ fn main() {
 /// The caller's `track()` with a spool against without one (see the top of this file):
 /// in a burst, and paced at `PACE` calls a second.
 fn caller_cost(n: i64) {
-    if std::env::var_os("ONLY_PACED").is_none() { caller_rounds(n, None); }
+    if !std::env::args().any(|a| a == "paced") {
+        caller_rounds(n, None);
+    }
     caller_rounds(n, Some(PACE));
 }
 

@@ -5,6 +5,7 @@
 mod encode;
 pub(crate) mod flight;
 pub(crate) mod health;
+pub(crate) mod linger;
 pub(crate) mod pipeline;
 pub mod proxy;
 pub(crate) mod retry;

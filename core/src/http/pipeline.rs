@@ -31,6 +31,7 @@ use crossbeam_channel::{
 };
 
 use super::flight::{Budget, Flight, Settled};
+use super::linger;
 use super::retry::RetryPolicy;
 use super::senders::{self, Batch, Outcome, Post};
 use super::stats::Counters;
@@ -296,11 +297,13 @@ impl Dispatcher {
                 recv(records) -> item => match item {
                     Ok(item) => {
                         self.take(item);
-                        while self.buffer.len() < max_batch {
-                            match self.rx.try_recv() {
-                                Ok(item) => self.take(item),
-                                Err(_) => break,
-                            }
+                        self.take_waiting(max_batch);
+                        // Records trickling in: wait a moment for a batch's worth rather than
+                        // be woken for every few (`linger.rs`). Not when the buffer should go
+                        // out now (full, a flush waits, closing, old).
+                        let batch = self.settings.flush_size.max(1).min(max_batch);
+                        if !self.ready() && linger::wait_for_group(&self.rx, self.buffer.len(), batch) {
+                            self.take_waiting(max_batch);
                         }
                     }
                     // Every sender is gone: nothing more can come.
@@ -317,6 +320,16 @@ impl Dispatcher {
                 },
                 recv(abort) -> _ => self.give_up_queued(),
                 default(wait) => {},
+            }
+        }
+    }
+
+    /// Takes what waits in the channel, until the buffer holds `max_batch`.
+    fn take_waiting(&mut self, max_batch: usize) {
+        while self.buffer.len() < max_batch {
+            match self.rx.try_recv() {
+                Ok(item) => self.take(item),
+                Err(_) => break,
             }
         }
     }

@@ -19,6 +19,7 @@ use super::files::{Namer, Segment};
 use super::format;
 use super::Event;
 use crate::error::Error;
+use crate::http::linger;
 use crate::http::pipeline::{call_give_up, Item, Settings};
 use crate::http::Counters;
 
@@ -33,15 +34,9 @@ const GROUP_BYTES: usize = 1 << 20;
 const WRITE_CHUNK: usize = 64 << 10;
 /// After a failed write, the next try waits this long.
 const WRITE_RETRY: Duration = Duration::from_millis(200);
-/// Woken for a group of fewer than `LINGER_BELOW` records, the writer waits this long for
-/// the rest of it. At a service's steady rate records come a few at a time, and a writer
-/// that keeps up would otherwise wake, write(2) and tell the dispatcher for each few: a
-/// context switch, a system call and a futex wake on the caller's thread each time (3.0-4.0
-/// us of background CPU a record at 250 000 calls/s, against 2.4-2.7 without a spool). Well
-/// inside the 50 ms a SIGKILL may lose. Not when a flush waits or the consumer closes; and a
-/// burst, whose first drain is large, is written at once (so the linger never caps the rate).
-const GROUP_LINGER: Duration = Duration::from_millis(2);
-const LINGER_BELOW: usize = 256;
+/// Woken for fewer records than this, the writer waits a moment for the rest of the group
+/// (`http/linger.rs`) rather than writing, and telling the dispatcher, for every few.
+const GROUP_RECORDS: usize = 256;
 
 struct Active {
     seg: Segment,
@@ -87,10 +82,12 @@ impl Writer {
                 }
                 let mut bytes = 0;
                 self.drain(&mut bytes, &mut records, &mut markers, &mut closing);
-                if !records.is_empty() && records.len() < LINGER_BELOW && markers.is_empty() && !closing {
-                    // Asleep rather than waiting on the channel: callers' sends meanwhile need
-                    // not wake us.
-                    std::thread::sleep(GROUP_LINGER);
+                // Not when someone waits for the write (a flush, the close).
+                if !records.is_empty()
+                    && markers.is_empty()
+                    && !closing
+                    && linger::wait_for_group(&self.rx, records.len(), GROUP_RECORDS)
+                {
                     self.drain(&mut bytes, &mut records, &mut markers, &mut closing);
                 }
             } else {
