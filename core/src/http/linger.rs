@@ -11,10 +11,11 @@
 //! (not parked on the channel, so sends need not wake it) until enough records wait or
 //! [`LINGER`] has passed, then takes them together.
 //!
-//! The sleep never lets the channel fill: it ends once a quarter of the channel's capacity
-//! waits, checked every [`STEP`] (callers cannot fill the other three quarters of even the
-//! smallest channel that lingers within one step), and channels smaller than
-//! [`MIN_CAPACITY`] do not linger at all. A burst is never slowed: its first take is already large.
+//! The sleep never lets the channel fill: each sleep is shorter than the fastest callers
+//! ([`MAX_RATE`]) need to fill the channel's first three quarters, and the wait ends once a
+//! quarter of it is waiting; channels smaller than [`MIN_CAPACITY`] do not linger at all. A
+//! large channel sleeps the whole [`LINGER`] at once (each look costs a wake-up). A burst is
+//! never slowed: its first take is already large.
 
 use std::time::{Duration, Instant};
 
@@ -23,12 +24,15 @@ use crossbeam_channel::Receiver;
 /// The longest wait for a group: a batch or a spool write goes out at most this much later.
 /// Well inside the 50 ms a SIGKILL may lose with a spool (issue 12).
 pub(crate) const LINGER: Duration = Duration::from_millis(2);
-/// How often the channel is looked at while lingering.
-const STEP: Duration = Duration::from_micros(100);
-/// Channels holding fewer records than this never linger. From this size up, even two
-/// callers at full speed (about 5 M calls/s on two cores) add at most 500 records within a
-/// step to the quarter that ends the wait: the channel cannot fill (AsyncBatchConsumer's
-/// default `max_size` is this, so a default consumer lingers).
+/// The fastest callers are assumed to add records: two threads calling `track()` at full
+/// speed on two cores. A sleep never lasts longer than they need to fill what is left of the
+/// channel's first three quarters.
+const MAX_RATE: f64 = 5e6;
+/// The shortest sleep between looks at the channel.
+const MIN_STEP: Duration = Duration::from_micros(50);
+/// Channels holding fewer records than this never linger: their safe sleep would be shorter
+/// than a step. (AsyncBatchConsumer's default `max_size` is this, so a default consumer
+/// lingers, looking every 150 µs.)
 const MIN_CAPACITY: usize = 1000;
 
 /// Sleeps while fewer than `enough` records (capped at a quarter of the channel) are held
@@ -44,10 +48,16 @@ pub(crate) fn wait_for_group<T>(rx: &Receiver<T>, have: usize, enough: usize) ->
         return false;
     }
     let until = Instant::now() + LINGER;
-    while have + rx.len() < enough && Instant::now() < until {
-        std::thread::sleep(STEP);
+    loop {
+        let queued = rx.len();
+        let now = Instant::now();
+        if have + queued >= enough || now >= until {
+            return true;
+        }
+        let room = rx.capacity().map_or(usize::MAX, |c| (c * 3 / 4).saturating_sub(queued));
+        let safe = Duration::from_secs_f64(room as f64 / MAX_RATE).max(MIN_STEP);
+        std::thread::sleep(safe.min(until - now));
     }
-    true
 }
 
 #[cfg(test)]

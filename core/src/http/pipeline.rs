@@ -299,10 +299,13 @@ impl Dispatcher {
                         self.take(item);
                         self.take_waiting(max_batch);
                         // Records trickling in: wait a moment for a batch's worth rather than
-                        // be woken for every few (`linger.rs`). Not when the buffer should go
-                        // out now (full, a flush waits, closing, old).
-                        let batch = self.settings.flush_size.max(1).min(max_batch);
-                        if !self.ready() && linger::wait_for_group(&self.rx, self.buffer.len(), batch) {
+                        // be woken for every few (`linger.rs`). Not for an empty buffer (a
+                        // flush or the close alone), nor when it should go out now (full, a
+                        // flush waits, closing, old).
+                        // It waits for a whole batch, not `flush_size`: at most 2 ms later,
+                        // in fewer, fuller requests.
+                        let trickle = !self.buffer.is_empty() && !self.closing && !self.ready();
+                        if trickle && linger::wait_for_group(&self.rx, self.buffer.len(), max_batch) {
                             self.take_waiting(max_batch);
                         }
                     }
