@@ -30,6 +30,10 @@ use sensorsanalytics::{
 /// Answers 200 at once: what our side costs without a server's.
 struct Sink;
 
+/// Requests the sink answered: the caller's rounds print records per request, which says
+/// how much each wake-up of the background threads carried.
+static REQUESTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 impl Transport for Sink {
     fn post(
         &self,
@@ -38,6 +42,7 @@ impl Transport for Sink {
         _: &[(&str, &str)],
         _: Option<Duration>,
     ) -> Result<HttpResponse, TransportError> {
+        REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(HttpResponse::new(200))
     }
 }
@@ -89,16 +94,17 @@ fn process_cpu() -> Duration {
 const BLOCK: i64 = 100;
 
 /// Per `track()` call into a consumer sending to the sink, while the calls run: (wall ns,
-/// caller CPU ns, background threads' CPU ns). With `pace` (calls per second) the caller
+/// caller CPU ns, background threads' CPU ns), and the records per request. With `pace` (calls per second) the caller
 /// makes its calls in blocks of [`BLOCK`] and sleeps until the next block is due, as a
 /// service does between requests; the wall time is then the blocks' alone.
-fn caller_ns(n: i64, spool: Option<&std::path::Path>, pace: Option<f64>) -> (f64, f64, f64) {
+fn caller_ns(n: i64, spool: Option<&std::path::Path>, pace: Option<f64>) -> (f64, f64, f64, f64) {
     let consumer = Arc::new(
         AsyncBatchConsumer::with_transport("http://127.0.0.1:9/sa", config(spool), Arc::new(Sink))
             .unwrap(),
     );
     let sa = Client::new(consumer.clone(), Config::default());
     let site = call_site!();
+    let requests = REQUESTS.load(std::sync::atomic::Ordering::Relaxed);
     let start = Instant::now();
     let cpu = thread_cpu();
     let all = process_cpu();
@@ -130,7 +136,8 @@ fn caller_ns(n: i64, spool: Option<&std::path::Path>, pace: Option<f64>) -> (f64
     let all_ns = (process_cpu() - all).as_nanos() as f64 / n as f64;
     consumer.close().unwrap();
     assert_eq!(refused, 0, "records refused: the queue should hold the burst");
-    (ns, cpu_ns, all_ns - cpu_ns)
+    let requests = REQUESTS.load(std::sync::atomic::Ordering::Relaxed) - requests;
+    (ns, cpu_ns, all_ns - cpu_ns, n as f64 / requests.max(1) as f64)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -271,9 +278,11 @@ fn caller_rounds(n: i64, pace: Option<f64>) {
             without.push(caller_ns(n / 4, None, pace));
         }
     }
-    let wall = |v: &[(f64, f64, f64)]| median(v.iter().map(|x| x.0).collect());
-    let cpu = |v: &[(f64, f64, f64)]| median(v.iter().map(|x| x.1).collect());
-    let background = |v: &[(f64, f64, f64)]| median(v.iter().map(|x| x.2).collect());
+    let wall = |v: &[(f64, f64, f64, f64)]| median(v.iter().map(|x| x.0).collect());
+    let cpu = |v: &[(f64, f64, f64, f64)]| median(v.iter().map(|x| x.1).collect());
+    let background = |v: &[(f64, f64, f64, f64)]|
+        median(v.iter().map(|x| x.2).collect());
+    let per_request = |v: &[(f64, f64, f64, f64)]| median(v.iter().map(|x| x.3).collect());
     let (w, wo) = (wall(&with), wall(&without));
     let (wc, woc) = (cpu(&with), cpu(&without));
     // Each round's pair ran back to back: their ratio cancels slow phases of the machine.
@@ -290,8 +299,10 @@ fn caller_rounds(n: i64, pace: Option<f64>) {
         (wc / woc - 1.0) * 100.0
     );
     println!(
-        "  background threads' CPU while the calls ran, per call: {:.0} ns without a spool, {:.0} ns with one",
+        "  background threads' CPU while the calls ran, per call: {:.0} ns without a spool, {:.0} ns with one; records per request {:.0} without, {:.0} with",
         background(&without),
-        background(&with)
+        background(&with),
+        per_request(&without),
+        per_request(&with)
     );
 }
