@@ -6,15 +6,16 @@
 //! each few as they come, parks on the channel again, and the next `send` has to wake it: a
 //! futex wake on the caller's thread and a context switch in the background for every few
 //! records, plus (for the writer) a write(2) and a message to the spool's dispatcher. Measured
-//! with `spool_throughput` at 250 000 calls/s, that wake was about 40% of the caller's wall
-//! time per `track()`. Having taken a small group, the thread instead sleeps in short steps
-//! (not parked on the channel, so sends need not wake it) until enough records wait or
-//! [`LINGER`] has passed, then takes them together.
+//! with `spool_throughput` at 250 000 calls/s, that wake was about 30% of the caller's wall
+//! time per `track()` (README, "waking per record"). Having taken a small group, the thread
+//! instead sleeps (not parked on the channel, so sends need not wake it) until enough records
+//! wait or [`LINGER`] has passed, then takes them together.
 //!
-//! The sleep never lets the channel fill: each sleep is shorter than the fastest callers
+//! The sleep must not let the channel fill: each sleep is shorter than the fastest callers
 //! ([`MAX_RATE`]) need to fill the channel's first three quarters, and the wait ends once a
-//! quarter of it is waiting; channels smaller than [`MIN_CAPACITY`] do not linger at all. A
-//! large channel sleeps the whole [`LINGER`] at once (each look costs a wake-up). A burst is
+//! quarter of it is waiting; channels smaller than [`MIN_CAPACITY`] do not linger at all. (A
+//! wake-up the scheduler delays is what a busy machine costs a parked thread too.) A large
+//! channel sleeps the whole [`LINGER`] at once, since each look costs a wake-up. A burst is
 //! never slowed: its first take is already large.
 
 use std::time::{Duration, Instant};
@@ -30,9 +31,10 @@ pub(crate) const LINGER: Duration = Duration::from_millis(2);
 const MAX_RATE: f64 = 5e6;
 /// The shortest sleep between looks at the channel.
 const MIN_STEP: Duration = Duration::from_micros(50);
-/// Channels holding fewer records than this never linger: their safe sleep would be shorter
-/// than a step. (AsyncBatchConsumer's default `max_size` is this, so a default consumer
-/// lingers, looking every 150 µs.)
+/// Channels holding fewer records than this never linger: a user who sized the queue small
+/// gets it drained at once. (At full speed, even the shortest sleep adds 250 records to the
+/// quarter that ends a wait. AsyncBatchConsumer's default `max_size` is this, so a default
+/// consumer lingers, looking every 150 µs.)
 const MIN_CAPACITY: usize = 1000;
 
 /// Sleeps while fewer than `enough` records (capped at a quarter of the channel) are held

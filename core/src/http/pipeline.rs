@@ -298,12 +298,11 @@ impl Dispatcher {
                     Ok(item) => {
                         self.take(item);
                         self.take_waiting(max_batch);
-                        // Records trickling in: wait a moment for a batch's worth rather than
-                        // be woken for every few (`linger.rs`). Not for an empty buffer (a
-                        // flush or the close alone), nor when it should go out now (full, a
-                        // flush waits, closing, old).
-                        // It waits for a whole batch, not `flush_size`: at most 2 ms later,
-                        // in fewer, fuller requests.
+                        // Records trickling in: wait a moment for a whole batch rather than be
+                        // woken for every few (`linger.rs`): at most 2 ms later, in fewer,
+                        // fuller requests. Not for an empty buffer (a flush or the close
+                        // alone), nor when it should go out now (flush_size reached, a flush
+                        // waits, closing, old).
                         let trickle = !self.buffer.is_empty() && !self.closing && !self.ready();
                         if trickle && linger::wait_for_group(&self.rx, self.buffer.len(), max_batch) {
                             self.take_waiting(max_batch);
