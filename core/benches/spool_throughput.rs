@@ -93,11 +93,18 @@ fn process_cpu() -> Duration {
 /// Calls made back to back between the paced caller's pauses.
 const BLOCK: i64 = 100;
 
-/// Per `track()` call into a consumer sending to the sink, while the calls run: (wall ns,
-/// caller CPU ns, background threads' CPU ns), and the records per request. With `pace` (calls per second) the caller
-/// makes its calls in blocks of [`BLOCK`] and sleeps until the next block is due, as a
-/// service does between requests; the wall time is then the blocks' alone.
-fn caller_ns(n: i64, spool: Option<&std::path::Path>, pace: Option<f64>) -> (f64, f64, f64, f64) {
+/// One round of calls: per `track()` call, while the calls ran.
+struct Round {
+    wall_ns: f64,
+    caller_cpu_ns: f64,
+    background_cpu_ns: f64,
+    records_per_request: f64,
+}
+
+/// `n` calls of `track()` into a consumer sending to the sink. With `pace` (calls per second)
+/// the caller makes its calls in blocks of [`BLOCK`] and sleeps until the next block is due,
+/// as a service does between requests; the wall time is then the blocks' alone.
+fn caller_ns(n: i64, spool: Option<&std::path::Path>, pace: Option<f64>) -> Round {
     let consumer = Arc::new(
         AsyncBatchConsumer::with_transport("http://127.0.0.1:9/sa", config(spool), Arc::new(Sink))
             .unwrap(),
@@ -131,13 +138,18 @@ fn caller_ns(n: i64, spool: Option<&std::path::Path>, pace: Option<f64>) -> (f64
         in_calls += t.elapsed();
         i = end;
     }
-    let ns = in_calls.as_nanos() as f64 / n as f64;
-    let cpu_ns = (thread_cpu() - cpu).as_nanos() as f64 / n as f64;
+    let wall_ns = in_calls.as_nanos() as f64 / n as f64;
+    let caller_cpu_ns = (thread_cpu() - cpu).as_nanos() as f64 / n as f64;
     let all_ns = (process_cpu() - all).as_nanos() as f64 / n as f64;
     consumer.close().unwrap();
     assert_eq!(refused, 0, "records refused: the queue should hold the burst");
     let requests = REQUESTS.load(std::sync::atomic::Ordering::Relaxed) - requests;
-    (ns, cpu_ns, all_ns - cpu_ns, n as f64 / requests.max(1) as f64)
+    Round {
+        wall_ns,
+        caller_cpu_ns,
+        background_cpu_ns: all_ns - caller_cpu_ns,
+        records_per_request: n as f64 / requests.max(1) as f64,
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -278,15 +290,11 @@ fn caller_rounds(n: i64, pace: Option<f64>) {
             without.push(caller_ns(n / 4, None, pace));
         }
     }
-    let wall = |v: &[(f64, f64, f64, f64)]| median(v.iter().map(|x| x.0).collect());
-    let cpu = |v: &[(f64, f64, f64, f64)]| median(v.iter().map(|x| x.1).collect());
-    let background = |v: &[(f64, f64, f64, f64)]|
-        median(v.iter().map(|x| x.2).collect());
-    let per_request = |v: &[(f64, f64, f64, f64)]| median(v.iter().map(|x| x.3).collect());
-    let (w, wo) = (wall(&with), wall(&without));
-    let (wc, woc) = (cpu(&with), cpu(&without));
+    let of = |v: &[Round], field: fn(&Round) -> f64| median(v.iter().map(field).collect());
+    let (w, wo) = (of(&with, |r| r.wall_ns), of(&without, |r| r.wall_ns));
+    let (wc, woc) = (of(&with, |r| r.caller_cpu_ns), of(&without, |r| r.caller_cpu_ns));
     // Each round's pair ran back to back: their ratio cancels slow phases of the machine.
-    let paired = median(with.iter().zip(&without).map(|(a, b)| a.0 / b.0).collect());
+    let paired = median(with.iter().zip(&without).map(|(a, b)| a.wall_ns / b.wall_ns).collect());
     let how = match pace {
         None => "in a burst".to_owned(),
         Some(rate) => format!("at {rate:.0} calls/s in blocks of {BLOCK}"),
@@ -300,9 +308,9 @@ fn caller_rounds(n: i64, pace: Option<f64>) {
     );
     println!(
         "  background threads' CPU while the calls ran, per call: {:.0} ns without a spool, {:.0} ns with one; records per request {:.0} without, {:.0} with",
-        background(&without),
-        background(&with),
-        per_request(&without),
-        per_request(&with)
+        of(&without, |r| r.background_cpu_ns),
+        of(&with, |r| r.background_cpu_ns),
+        of(&without, |r| r.records_per_request),
+        of(&with, |r| r.records_per_request)
     );
 }

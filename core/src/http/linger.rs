@@ -41,7 +41,8 @@ const MIN_CAPACITY: usize = 1000;
 /// (`have`) or wait in `rx`, for at most [`LINGER`]. Returns false at once when the channel
 /// is small or `have` is already enough; true when the caller should take from `rx` again.
 pub(crate) fn wait_for_group<T>(rx: &Receiver<T>, have: usize, enough: usize) -> bool {
-    let enough = match rx.capacity() {
+    let capacity = rx.capacity();
+    let enough = match capacity {
         Some(c) if c < MIN_CAPACITY => return false,
         Some(c) => enough.min(c / 4),
         None => enough,
@@ -56,7 +57,7 @@ pub(crate) fn wait_for_group<T>(rx: &Receiver<T>, have: usize, enough: usize) ->
         if have + queued >= enough || now >= until {
             return true;
         }
-        let room = rx.capacity().map_or(usize::MAX, |c| (c * 3 / 4).saturating_sub(queued));
+        let room = capacity.map_or(usize::MAX, |c| (c * 3 / 4).saturating_sub(queued));
         let safe = Duration::from_secs_f64(room as f64 / MAX_RATE).max(MIN_STEP);
         std::thread::sleep(safe.min(until - now));
     }

@@ -301,9 +301,9 @@ impl Dispatcher {
                         // Records trickling in: wait a moment for a whole batch rather than be
                         // woken for every few (`linger.rs`): at most 2 ms later, in fewer,
                         // fuller requests. Not for an empty buffer (a flush or the close
-                        // alone), nor when it should go out now (flush_size reached, a flush
-                        // waits, closing, old).
-                        let trickle = !self.buffer.is_empty() && !self.closing && !self.ready();
+                        // alone), nor when it should go out now (`ready`: flush_size reached,
+                        // a flush waits, closing, old).
+                        let trickle = !self.buffer.is_empty() && !self.ready();
                         if trickle && linger::wait_for_group(&self.rx, self.buffer.len(), max_batch) {
                             self.take_waiting(max_batch);
                         }
