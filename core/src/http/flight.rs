@@ -9,11 +9,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crossbeam_channel::Sender;
-
 use super::health::Health;
 use super::retry::{give_up_error, Attempt, RetryPolicy};
-use super::senders::{Batch, Outcome};
+use super::senders::{Batch, Outcome, Senders};
 use super::stats::Counters;
 use crate::error::Error;
 
@@ -41,7 +39,7 @@ pub(crate) enum Budget {
 
 pub(crate) struct Flight {
     /// To the sender threads; `None` once aborted (they end after their current batch).
-    pub work: Option<Sender<Batch>>,
+    pub work: Option<Senders>,
     /// Batches waiting for their next attempt (push with [`Flight::retry_later`], so that
     /// they count as waiting in the stats).
     retries: Vec<Batch>,
@@ -52,7 +50,7 @@ pub(crate) struct Flight {
 }
 
 impl Flight {
-    pub fn new(work: Sender<Batch>, counters: Arc<Counters>) -> Self {
+    pub fn new(work: Senders, counters: Arc<Counters>) -> Self {
         Flight {
             work: Some(work),
             retries: Vec::new(),
@@ -124,14 +122,16 @@ impl Flight {
         self.counters
             .in_flight
             .fetch_add(batch.records.len(), Ordering::Relaxed);
-        if let Some(work) = &self.work {
-            // Unbounded, and the senders outlive the dispatcher's use of it: cannot fail.
-            let _ = work.send(batch);
+        if let Some(work) = &mut self.work {
+            work.send(batch);
         }
     }
 
-    /// A batch of `n` records came back from a sender.
-    fn landed(&mut self, n: usize) {
+    /// A batch of `n` records came back from sender `sender`.
+    fn landed(&mut self, n: usize, sender: usize) {
+        if let Some(work) = &mut self.work {
+            work.returned(sender);
+        }
         self.in_flight -= 1;
         self.counters.in_flight.fetch_sub(n, Ordering::Relaxed);
     }
@@ -147,7 +147,7 @@ impl Flight {
     /// fault: its budget starts again once the receiver answers.
     pub fn settle(&mut self, o: Outcome, policy: &RetryPolicy, budget: Budget, aborted: bool) -> Settled {
         let mut batch = o.batch;
-        self.landed(batch.records.len());
+        self.landed(batch.records.len(), o.sender);
         let (message, retry_after, unreachable) = match o.result {
             Attempt::Delivered => {
                 self.health.on_success();

@@ -26,7 +26,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{
-    bounded, never, select, unbounded, Receiver, RecvTimeoutError, SendTimeoutError, Sender,
+    bounded, never, select, Receiver, RecvTimeoutError, SendTimeoutError, Sender,
     TrySendError,
 };
 
@@ -104,7 +104,6 @@ impl Engine {
         generation: u64,
     ) -> Result<Engine> {
         let (tx, rx) = bounded(settings.max_size.max(1));
-        let (work_tx, work_rx) = unbounded::<Batch>();
         let (abort_tx, abort_rx) = bounded::<()>(0);
         let (alive_tx, finished) = bounded::<()>(0);
         let counters = Arc::new(Counters::default());
@@ -128,18 +127,17 @@ impl Engine {
                 handles: Mutex::new(handles),
             });
         }
-        let (done, mut handles) = senders::start(
+        let (work, done, mut handles) = senders::start(
             settings.max_in_flight,
             "sensorsanalytics-async-send",
             post,
-            work_rx,
             alive_tx.clone(),
         )?;
         let dispatcher = Dispatcher {
             settings,
             counters: counters.clone(),
             rx: rx.clone(),
-            flight: Flight::new(work_tx, counters.clone()),
+            flight: Flight::new(work, counters.clone()),
             done,
             abort: abort_rx,
             buffer: Vec::new(),

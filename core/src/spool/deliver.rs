@@ -4,7 +4,7 @@
 //! batch read from it was delivered.
 //!
 //! Our own records are sent from memory when they can be (write-through): the writer hands
-//! each committed chunk over with its commit, and while `Settings::max_size` records at most
+//! what it wrote over with its commit, and while `Settings::max_size` records at most
 //! are held that way, a batch is cut from memory instead of read back from the file (which
 //! cost a read, a CRC check and a copy per record on the cores the caller also needs). The
 //! file is still written first and still decides what is delivered and deleted; a segment
@@ -30,7 +30,7 @@ use super::format;
 use super::Event;
 use crate::http::flight::{Budget, Flight, Settled};
 use crate::http::pipeline::{call_give_up, Settings};
-use crate::http::senders::{Batch, Outcome};
+use crate::http::senders::{Batch, Outcome, Senders};
 use crate::http::Counters;
 
 /// How often the directory is looked at for segments that other processes left.
@@ -60,8 +60,8 @@ struct Seg {
     mem_start: u64,
     /// Where the records in `mem` end: a commit that starts here can be appended.
     mem_end: u64,
-    /// Every commit so far went to `mem`; once one did not (no room), the rest of this
-    /// segment is read from the file.
+    /// Every commit so far went to `mem`; once one did not fit whole (no room), the rest of
+    /// this segment is read from the file.
     mem_live: bool,
 }
 
@@ -114,7 +114,7 @@ impl Deliverer {
         counters: Arc<Counters>,
         dir: PathBuf,
         events: Receiver<Event>,
-        work: Sender<Batch>,
+        work: Senders,
         done: Receiver<Outcome>,
         abort: Receiver<()>,
     ) -> Self {
@@ -175,7 +175,15 @@ impl Deliverer {
             };
             select! {
                 recv(events) -> ev => match ev {
-                    Ok(ev) => self.on_event(ev),
+                    Ok(ev) => {
+                        self.on_event(ev);
+                        // The writer commits a group in several chunks: take them all
+                        // before cutting batches, or the first chunk's tail goes out as a
+                        // short batch of its own.
+                        while let Ok(ev) = self.events.try_recv() {
+                            self.on_event(ev);
+                        }
+                    }
                     Err(_) => self.closing = true,
                 },
                 recv(self.done) -> o => match o {
@@ -202,10 +210,13 @@ impl Deliverer {
                 let room = self.settings.max_size.max(1).saturating_sub(self.mem_records);
                 if let Some(s) = self.segs.get_mut(&name) {
                     s.unread += records.len() as u64;
-                    if s.mem_live && s.mem_end == s.len && records.len() <= room {
-                        self.mem_records += records.len();
-                        s.mem.extend(records);
-                        s.mem_end = len;
+                    if s.mem_live && s.mem_end == s.len {
+                        // As many as there is room for; the rest is read from the file.
+                        let fit = records.len().min(room);
+                        s.mem_live = fit == records.len();
+                        s.mem_end += records[..fit].iter().map(|r| frame_len(r)).sum::<u64>();
+                        self.mem_records += fit;
+                        s.mem.extend(records.into_iter().take(fit));
                     } else {
                         s.mem_live = false;
                     }

@@ -69,12 +69,10 @@ pub(crate) fn start(
     alive: Sender<()>,
 ) -> Result<Vec<JoinHandle<()>>> {
     let (events_tx, events_rx) = unbounded();
-    let (work_tx, work_rx) = unbounded();
-    let (done, mut handles) = senders::start(
+    let (work, done, mut handles) = senders::start(
         deliver::replay_in_flight(&settings),
         "sensorsanalytics-spool-send",
         post,
-        work_rx,
         alive.clone(),
     )?;
     let spawn_error = |e: std::io::Error| {
@@ -102,7 +100,7 @@ pub(crate) fn start(
         counters,
         spool.dir.clone(),
         events_rx,
-        work_tx,
+        work,
         done,
         abort,
     );

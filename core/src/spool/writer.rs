@@ -175,13 +175,27 @@ impl Writer {
 
     /// Writes `records` to the current segment, `WRITE_CHUNK` at a time; a chunk the disk
     /// refuses is tried once more on a new segment (a per-file size limit, a full file
-    /// system that freed space). What was written leaves `records` (handed to the dispatcher
-    /// with its commit); on failure the rest stays there for the next try.
+    /// system that freed space). What was written leaves `records` and is handed to the
+    /// dispatcher in one commit per segment, not one per chunk (each is a wake-up of the
+    /// dispatcher); on failure the rest stays in `records` for the next try.
     fn commit(
         &mut self,
         active: &mut Option<Active>,
         records: &mut Vec<String>,
         buf: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        let mut written = Vec::new();
+        let result = self.commit_chunks(active, records, buf, &mut written);
+        self.announce(active, &mut written);
+        result
+    }
+
+    fn commit_chunks(
+        &mut self,
+        active: &mut Option<Active>,
+        records: &mut Vec<String>,
+        buf: &mut Vec<u8>,
+        written: &mut Vec<String>,
     ) -> std::io::Result<()> {
         while !records.is_empty() {
             buf.clear();
@@ -195,6 +209,7 @@ impl Writer {
                 Ok(()) => Ok(()),
                 Err(_) => {
                     // The next try starts a new segment: this one may be at a size limit.
+                    self.announce(active, written);
                     self.seal(active);
                     self.write_chunk(active, buf)
                 }
@@ -205,15 +220,20 @@ impl Writer {
                 self.seal(active);
                 return Err(e);
             }
-            let written: Vec<String> = records.drain(..n).collect();
+            written.extend(records.drain(..n));
             Counters::add(&self.counters.spooled, n);
-            let a = active.as_mut().expect("written above");
-            a.records += n as u64;
-            let _ = self
-                .events
-                .send(Event::Committed(a.seg.name.clone(), a.len, written));
+            active.as_mut().expect("written above").records += n as u64;
         }
         Ok(())
+    }
+
+    /// Tells the dispatcher that `written`, the last records written to the current segment,
+    /// are on disk, and hands them over.
+    fn announce(&self, active: &Option<Active>, written: &mut Vec<String>) {
+        if let (Some(a), false) = (active, written.is_empty()) {
+            let records = std::mem::take(written);
+            let _ = self.events.send(Event::Committed(a.seg.name.clone(), a.len, records));
+        }
     }
 
     /// Appends one chunk of frames to the current segment, opening one if needed; a partial
