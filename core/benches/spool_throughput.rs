@@ -13,9 +13,10 @@
 //!   was measured on; printed here for this machine (the same records in the senders'
 //!   batches, gzipped and Base64-encoded on one thread), with each replay rate beside it.
 //!
-//! Run: cargo bench -p sensorsanalytics-core --bench spool_throughput [-- N] [replay|caller|paced]
+//! Run: cargo bench -p sensorsanalytics-core --bench spool_throughput [-- N] [replay|caller|paced] [control]
 //! (`replay`: only the gzip bound and the two replays; `caller`: only the caller's cost;
-//! `paced`: only its paced half)
+//! `paced`: only its paced half; `control`: the caller's rounds with no spool on either side,
+//! an A/A run that shows how far this machine alone moves the "with" figures)
 
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
@@ -278,15 +279,17 @@ const PACE: f64 = 250_000.0;
 
 fn caller_rounds(n: i64, pace: Option<f64>) {
     let dir = tempfile::tempdir().unwrap();
+    let control = std::env::args().any(|a| a == "control");
+    let spool = (!control).then(|| dir.path());
     let (mut with, mut without) = (Vec::new(), Vec::new());
     const ROUNDS: usize = 9;
     for round in 0..ROUNDS {
         // Which goes first alternates, so that neither always follows the other's close.
         if round % 2 == 0 {
             without.push(caller_ns(n / 4, None, pace));
-            with.push(caller_ns(n / 4, Some(dir.path()), pace));
+            with.push(caller_ns(n / 4, spool, pace));
         } else {
-            with.push(caller_ns(n / 4, Some(dir.path()), pace));
+            with.push(caller_ns(n / 4, spool, pace));
             without.push(caller_ns(n / 4, None, pace));
         }
     }
@@ -299,6 +302,9 @@ fn caller_rounds(n: i64, pace: Option<f64>) {
         None => "in a burst".to_owned(),
         Some(rate) => format!("at {rate:.0} calls/s in blocks of {BLOCK}"),
     };
+    if control {
+        println!("CONTROL (A/A): no spool on either side; \"with one\" below is a second run without");
+    }
     println!(
         "track() into AsyncBatchConsumer {how}, {} calls x {ROUNDS} rounds, medians: wall {wo:.0} ns without a spool, {w:.0} ns with one ({:+.1}%; paired rounds {:+.1}%); caller CPU {woc:.0} ns without, {wc:.0} ns with ({:+.1}%)",
         n / 4,
