@@ -177,9 +177,10 @@ impl Deliverer {
                 recv(events) -> ev => match ev {
                     Ok(ev) => {
                         self.on_event(ev);
-                        // The writer commits a group in several chunks: take them all
-                        // before cutting batches, or the first chunk's tail goes out as a
-                        // short batch of its own.
+                        // Several commits may wait (groups the writer wrote while this
+                        // thread was busy, a group split over two segments): take them all
+                        // before cutting batches, or each one's tail goes out as a short
+                        // batch of its own.
                         while let Ok(ev) = self.events.try_recv() {
                             self.on_event(ev);
                         }
@@ -217,6 +218,7 @@ impl Deliverer {
                         s.mem_end += records[..fit].iter().map(|r| frame_len(r)).sum::<u64>();
                         self.mem_records += fit;
                         s.mem.extend(records.into_iter().take(fit));
+                        debug_assert!(!s.mem_live || s.mem_end == len, "memory and file disagree");
                     } else {
                         s.mem_live = false;
                     }

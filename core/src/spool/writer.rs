@@ -1,7 +1,7 @@
 //! The spool's writer thread: takes what `send` queued, frames it and appends it to this
-//! process's current segment, one `write(2)` for everything that arrived together (a group
-//! commit: records are on disk within milliseconds of `send`, and never cost the caller a
-//! system call). Segments are sealed and a new one started every `SEGMENT_BYTES` or once a
+//! process's current segment, everything that arrived together in one group (a group commit,
+//! written `WRITE_CHUNK` at a time and announced to the dispatcher once: records are on disk
+//! within milliseconds of `send`, and never cost the caller a system call). Segments are sealed and a new one started every `SEGMENT_BYTES` or once a
 //! second, so that what a crash can make us send twice is bounded.
 //!
 //! When the disk refuses a write (full, `RLIMIT_FSIZE`, I/O error) the records stay in
