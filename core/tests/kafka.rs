@@ -187,6 +187,27 @@ fn a_full_queue_refuses_the_record() {
     assert_eq!(given_up.lock().unwrap().len(), 2);
 }
 
+/// librdkafka refuses a message over `message.max.bytes` when it is produced: the caller's
+/// error, at the call, with librdkafka's reason; the records before and after it are taken.
+#[test]
+fn a_record_over_the_message_size_limit_is_refused_at_the_call() {
+    let bootstrap = format!("127.0.0.1:{}", closed_port());
+    let given_up = GivenUp::default();
+    let mut c = config(&[("message.max.bytes", "1000")], &given_up);
+    c.close_timeout = Duration::from_millis(100);
+    let kafka = KafkaConsumer::new(&bootstrap, "events", c).unwrap();
+    kafka.send(r#"{"distinct_id":"a"}"#).unwrap();
+    let big = format!(r#"{{"distinct_id":"b","properties":{{"x":"{}"}}}}"#, "x".repeat(2000));
+    let e = kafka.send(&big).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network);
+    assert!(e.message().contains("Kafka refused the record") && e.message().contains("too large"), "{e}");
+    kafka.send(r#"{"distinct_id":"c"}"#).unwrap();
+    let s = kafka.stats();
+    assert_eq!((s.dropped, s.queue_depth), (1, 2));
+    assert!(kafka.close().is_err());
+    assert_eq!(given_up.lock().unwrap().len(), 2, "the two records taken are given up on at close");
+}
+
 #[test]
 fn bad_arguments_are_illegal_data() {
     let ok = KafkaConfig::default;

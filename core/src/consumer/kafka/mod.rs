@@ -17,6 +17,7 @@
 mod key;
 mod producer;
 mod spool;
+mod topic;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +27,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwapOption;
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::producer::{BaseRecord, Producer as _, PurgeConfig};
+use rdkafka::producer::{Producer as _, PurgeConfig};
 
 use super::{options, Consumer, FlushReport, GiveUpCallback};
 use crate::error::{Error, Result};
@@ -336,15 +337,12 @@ impl Consumer for KafkaConsumer {
             return Err(self.refuse(Some(&engine), "the KafkaConsumer is closed; record dropped".into()));
         };
         let key = key::message_key(record);
-        let mut message = BaseRecord::<str, str>::to(&self.topic).payload(record);
-        if let Some(k) = key.as_deref() {
-            message = message.key(k);
-        }
         // Counted before librdkafka has it, so that its report cannot come first.
         Counters::add(&engine.counters.accepted, 1);
-        match p.send(message) {
+        match p.produce(record, key.as_deref()) {
             Ok(()) => Ok(()),
-            Err((e, _)) => {
+            Err(code) => {
+                let e = KafkaError::MessageProduction(code);
                 engine.counters.accepted.fetch_sub(1, Ordering::AcqRel);
                 if let Some(sink) = &engine.spool {
                     // A full queue (or any refusal) with a spool: the record waits on disk

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
-use rdkafka::producer::{DeliveryResult, ProducerContext, ThreadedProducer};
+use rdkafka::producer::{DeliveryResult, Producer as _, ProducerContext, ThreadedProducer};
 use rdkafka::ClientContext;
 
+use super::topic::Topic;
 use super::GiveUpCallback;
 use crate::error::{Error, Result};
 use crate::http::Counters;
@@ -32,7 +33,28 @@ const NO_LOSS: [(&str, &str); 4] = [
 /// value cannot be given in two places.
 const OWN: [&str; 2] = ["bootstrap.servers", "queue.buffering.max.messages"];
 
-pub(super) type Producer = ThreadedProducer<Context>;
+/// librdkafka's producer (and its polling thread) with a handle on the consumer's topic.
+pub(super) struct Producer {
+    /// Declared first so that it is dropped first: a topic handle must not outlive its client.
+    topic: Topic,
+    client: ThreadedProducer<Context>,
+}
+
+impl Producer {
+    /// Queues one record (see [`Topic::produce`]).
+    pub fn produce(&self, record: &str, key: Option<&str>) -> std::result::Result<(), RDKafkaErrorCode> {
+        self.topic.produce(record, key)
+    }
+}
+
+/// Flush, purge, the queue's length: librdkafka's producer as it is.
+impl std::ops::Deref for Producer {
+    type Target = ThreadedProducer<Context>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.client
+    }
+}
 
 /// The librdkafka configuration: ours, then the user's map.
 pub(super) fn client_config(
@@ -62,9 +84,12 @@ pub(super) fn client_config(
 /// Creates the producer (and its polling thread). A bad setting is the caller's error, with
 /// librdkafka's words for it.
 pub(super) fn start(config: &ClientConfig, context: Context) -> Result<Producer> {
-    config
+    let topic_name = context.topic.clone();
+    let client: ThreadedProducer<Context> = config
         .create_with_context(context)
-        .map_err(|e| Error::IllegalData(format!("KafkaConsumer: {e}")))
+        .map_err(|e| Error::IllegalData(format!("KafkaConsumer: {e}")))?;
+    let topic = Topic::new(client.client().native_ptr(), &topic_name)?;
+    Ok(Producer { topic, client })
 }
 
 /// Reads delivery reports (on librdkafka's polling thread, or a flushing caller's).
