@@ -10,6 +10,8 @@
 //!
 //! Run: cargo bench -p sensorsanalytics-core --features http --bench async_throughput [-- N]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -120,12 +122,7 @@ fn encode_only() {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a smoke test.
-    let benchmarking = std::env::args().any(|a| a == "--bench");
-    let n: i64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(if benchmarking { 200_000 } else { 2_000 });
+    let n: i64 = common::run_size(200_000, 2_000);
     encode_only();
     // A queue that holds the whole run: the caller never waits and nothing is refused, so
     // track() is measured alone, and close() shows how fast the pipeline drains.

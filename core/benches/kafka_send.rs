@@ -11,6 +11,8 @@
 //! (N records a round, 20 000 by default: rounds of 200 000 spend most of their time in page
 //! faults of librdkafka's copies, which move single rounds by 2x)
 
+mod common;
+
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -51,12 +53,7 @@ fn round(bootstrap: &str, records: &[String]) -> f64 {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a smoke test.
-    let benchmarking = std::env::args().any(|a| a == "--bench");
-    let n: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(if benchmarking { 20_000 } else { 1_000 });
+    let n: usize = common::run_size(20_000, 1_000);
     let bootstrap = format!("127.0.0.1:{}", closed_port());
     let records: Vec<String> = (0..n).map(record).collect();
     let mut ns: Vec<f64> = (0..ROUNDS).map(|_| round(&bootstrap, &records)).collect();

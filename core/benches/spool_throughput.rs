@@ -18,6 +18,8 @@
 //! `paced`: only its paced half; `control`: the caller's rounds with no spool on either side,
 //! an A/A run that shows how far this machine alone moves the "with" figures)
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -247,12 +249,7 @@ fn replay(n: i64, to_receiver: bool, bound: f64) {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a smoke test.
-    let benchmarking = std::env::args().any(|a| a == "--bench");
-    let n: i64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(if benchmarking { 1_000_000 } else { 4_000 });
+    let n: i64 = common::run_size(1_000_000, 4_000);
     if !std::env::args().any(|a| a == "replay") {
         caller_cost(n);
     }

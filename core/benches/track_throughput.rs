@@ -6,6 +6,8 @@
 //!
 //! Run: cargo bench -p sensorsanalytics-core --bench track_throughput [-- N]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -71,12 +73,7 @@ fn cpu_seconds() -> f64 {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a smoke test.
-    let benchmarking = std::env::args().any(|a| a == "--bench");
-    let n: i64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(if benchmarking { 2_000_000 } else { 2_000 });
+    let n: i64 = common::run_size(2_000_000, 2_000);
     let dir = tempfile::tempdir().unwrap();
     // The cost of building and validating records alone, without any I/O.
     run("(no consumer: build only)", Arc::new(Discard), n);

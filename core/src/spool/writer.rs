@@ -1,8 +1,9 @@
 //! The spool's writer thread: takes what `send` queued, frames it and appends it to this
 //! process's current segment, everything that arrived together in one group (a group commit,
 //! written `WRITE_CHUNK` at a time and announced to the dispatcher once: records are on disk
-//! within milliseconds of `send`, and never cost the caller a system call). Segments are sealed and a new one started every `SEGMENT_BYTES` or once a
-//! second, so that what a crash can make us send twice is bounded.
+//! within milliseconds of `send`, and never cost the caller a system call). Segments are
+//! sealed and a new one started every `SEGMENT_BYTES` or once a second, so that what a crash
+//! can make us send twice is bounded.
 //!
 //! When the disk refuses a write (full, `RLIMIT_FSIZE`, I/O error) the records stay in
 //! memory and the write is tried again on a new segment; meanwhile the queue fills and

@@ -353,11 +353,11 @@ impl Consumer for KafkaConsumer {
                         Error::Network(format!("{}; record dropped", why.message()))
                     });
                 }
-                let why = match e {
-                    KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull) => {
+                let why = match code {
+                    RDKafkaErrorCode::QueueFull => {
                         format!("the KafkaConsumer queue is full ({} records); record dropped", self.max_size)
                     }
-                    e => format!("Kafka refused the record: {e}; record dropped"),
+                    _ => format!("Kafka refused the record: {e}; record dropped"),
                 };
                 Err(self.refuse(Some(&engine), why))
             }
